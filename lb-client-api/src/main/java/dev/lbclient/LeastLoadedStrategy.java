@@ -1,0 +1,82 @@
+package dev.lbclient;
+
+/**
+ * Exact argmin strategies: least connections (in-flight / weight) and least time (peak-EWMA x
+ * (in-flight + 1) / weight).
+ *
+ * <p>Ties are broken uniformly at random without allocating: the first pass finds the minimum and
+ * counts the endpoints that share it, then one random draw chooses the r-th of them and a second
+ * pass returns it. Counters may move between the passes; if the r-th tie has vanished the first
+ * minimum found is returned, which is still an argmin of what the first pass saw.
+ */
+final class LeastLoadedStrategy extends StrategyImpl {
+  static final LeastLoadedStrategy LEAST_CONNECTIONS = new LeastLoadedStrategy(false);
+  static final LeastLoadedStrategy LEAST_TIME = new LeastLoadedStrategy(true);
+
+  private final boolean latency;
+
+  private LeastLoadedStrategy(boolean latency) {
+    this.latency = latency;
+  }
+
+  @Override
+  public String name() {
+    return latency ? "leastTime" : "leastConnections";
+  }
+
+  @Override
+  Picker newPicker(EndpointState[] states, PickerEnv env) {
+    double[] inverseWeights = new double[states.length];
+    for (int i = 0; i < states.length; i++) {
+      inverseWeights[i] = 1.0 / states[i].endpoint().weight();
+    }
+    return new LeastLoadedPicker(states, inverseWeights, env.rng, latency);
+  }
+
+  static final class LeastLoadedPicker extends Picker {
+    private final double[] inverseWeights;
+    private final Rng rng;
+    private final boolean latency;
+
+    LeastLoadedPicker(EndpointState[] states, double[] inverseWeights, Rng rng, boolean latency) {
+      super(states);
+      this.inverseWeights = inverseWeights;
+      this.rng = rng;
+      this.latency = latency;
+    }
+
+    private double load(int i, long nowNanos) {
+      EndpointState s = states[i];
+      double raw = latency ? s.peakEwmaLoad(nowNanos) : s.inFlight();
+      return raw * inverseWeights[i];
+    }
+
+    @Override
+    EndpointState pick(RequestContext context, long nowNanos) {
+      int n = states.length;
+      double min = Double.POSITIVE_INFINITY;
+      int first = 0;
+      int ties = 0;
+      for (int i = 0; i < n; i++) {
+        double l = load(i, nowNanos);
+        if (l < min) {
+          min = l;
+          first = i;
+          ties = 1;
+        } else if (l == min) {
+          ties++;
+        }
+      }
+      if (ties <= 1) {
+        return states[first];
+      }
+      int wanted = rng.nextInt(ties);
+      for (int i = first; i < n; i++) {
+        if (load(i, nowNanos) == min && wanted-- == 0) {
+          return states[i];
+        }
+      }
+      return states[first];
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package dev.lbclient;
+
+import java.util.Arrays;
+import java.util.Comparator;
+
+/**
+ * Consistent hashing with a Maglev lookup table (Eisenbud et al., NSDI 2016), optionally with
+ * bounded load (Mirrokni, Thorup and Zadimoghaddam, 2018).
+ *
+ * <p><b>Table.</b> M is prime. Each endpoint derives from two hashes of its address an {@code
+ * offset} in [0, M) and a {@code skip} in [1, M); its preference list is {@code (offset + j *
+ * skip) mod M}, a permutation of the slots because M is prime. Endpoints take turns claiming their
+ * next free preferred slot until the table is full, so each owns M/n slots give or take one. With
+ * weights, an endpoint takes a turn in a round only when its accumulated credit (its weight added
+ * each round) reaches the largest weight, so slot counts follow the weights. Endpoints are ordered
+ * by address before building, so every client that sees the same set builds the same table
+ * whatever order its source listed them in. Removing one endpoint frees its slots and disturbs few
+ * others: about 1/n of the keys move.
+ *
+ * <p><b>Bounded load.</b> With factor c, an endpoint may take a pick only while {@code inFlight <
+ * ceil(c * (totalInFlight + 1) * weight / totalWeight)}; otherwise the pick walks on through the
+ * following slots to the first endpoint under its cap. Since the caps add up to more than the load,
+ * one always exists.
+ */
+final class MaglevStrategy extends StrategyImpl {
+  static final int MIN_TABLE_SIZE = 65_537;
+  static final MaglevStrategy KEY = new MaglevStrategy(false, 0.0);
+  static final MaglevStrategy CLIENT_ADDRESS = new MaglevStrategy(true, 0.0);
+
+  private static final long SEED_OFFSET = 0x9E3779B97F4A7C15L;
+  private static final long SEED_SKIP = 0xC2B2AE3D27D4EB4FL;
+  static final long SEED_KEY = 0x165667B19E3779F9L;
+
+  private final boolean clientAddress;
+  /** 0 for unbounded. */
+  private final double loadFactor;
+
+  MaglevStrategy(boolean clientAddress, double loadFactor) {
+    this.clientAddress = clientAddress;
+    this.loadFactor = loadFactor;
+  }
+
+  @Override
+  public String name() {
+    String base = clientAddress ? "ipHash" : "consistentHash";
+    return loadFactor == 0.0 ? base : base + ".boundedLoad(" + loadFactor + ")";
+  }
+
+  @Override
+  boolean needsTotalInFlight() {
+    return loadFactor != 0.0;
+  }
+
+  @Override
+  Picker newPicker(EndpointState[] states, PickerEnv env) {
+    EndpointState[] sorted = states.clone();
+    Arrays.sort(sorted, Comparator.comparing(EndpointState::address));
+    int m = tableSize(sorted.length);
+    int[] table = buildTable(sorted, m);
+    double[] shares = new double[sorted.length];
+    long totalWeight = 0;
+    for (EndpointState s : sorted) {
+      totalWeight += s.endpoint().weight();
+    }
+    for (int i = 0; i < sorted.length; i++) {
+      shares[i] = (double) sorted[i].endpoint().weight() / totalWeight;
+    }
+    return new MaglevPicker(sorted, table, shares, env, clientAddress, loadFactor);
+  }
+
+  /** The smallest prime >= max(65537, 100 n): Maglev wants M well above 100 n for balance. */
+  static int tableSize(int endpoints) {
+    long candidate = Math.max(MIN_TABLE_SIZE, 100L * endpoints);
+    while (!isPrime(candidate)) {
+      candidate++;
+    }
+    return Math.toIntExact(candidate);
+  }
+
+  private static boolean isPrime(long v) {
+    if (v < 2 || v % 2 == 0) {
+      return v == 2;
+    }
+    for (long d = 3; d * d <= v; d += 2) {
+      if (v % d == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static int[] buildTable(EndpointState[] states, int m) {
+    int n = states.length;
+    long[] offset = new long[n];
+    long[] skip = new long[n];
+    long[] next = new long[n];
+    long[] credit = new long[n];
+    long[] weight = new long[n];
+    long maxWeight = 0;
+    for (int i = 0; i < n; i++) {
+      String address = states[i].address();
+      offset[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_OFFSET), m);
+      skip[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_SKIP), m - 1) + 1;
+      weight[i] = states[i].endpoint().weight();
+      maxWeight = Math.max(maxWeight, weight[i]);
+    }
+    int[] table = new int[m];
+    Arrays.fill(table, -1);
+    int filled = 0;
+    while (true) {
+      for (int i = 0; i < n; i++) {
+        credit[i] += weight[i];
+        if (credit[i] < maxWeight) {
+          continue;
+        }
+        credit[i] -= maxWeight;
+        int slot;
+        do {
+          slot = (int) ((offset[i] + next[i] * skip[i]) % m);
+          next[i]++;
+        } while (table[slot] >= 0);
+        table[slot] = i;
+        if (++filled == m) {
+          return table;
+        }
+      }
+    }
+  }
+
+  static final class MaglevPicker extends Picker {
+    private final int[] table;
+    private final double[] shares;
+    private final PickerEnv env;
+    private final boolean clientAddress;
+    private final double loadFactor;
+
+    MaglevPicker(EndpointState[] states, int[] table, double[] shares, PickerEnv env,
+        boolean clientAddress, double loadFactor) {
+      super(states);
+      this.table = table;
+      this.shares = shares;
+      this.env = env;
+      this.clientAddress = clientAddress;
+      this.loadFactor = loadFactor;
+    }
+
+    /** The index into {@link #states} that owns {@code key}, ignoring load. */
+    int owner(String key) {
+      return table[slot(key)];
+    }
+
+    private int slot(String key) {
+      return (int) Long.remainderUnsigned(Hashing.hash64(key, SEED_KEY), table.length);
+    }
+
+    @Override
+    EndpointState pick(RequestContext context, long nowNanos) {
+      String key = context.key();
+      if (clientAddress && context.clientAddress() != null) {
+        key = context.clientAddress();
+      }
+      if (key == null) {
+        return states[env.rng.nextInt(states.length)];
+      }
+      int slot = slot(key);
+      if (loadFactor == 0.0) {
+        return states[table[slot]];
+      }
+      double scaledTotal = loadFactor * (env.totalInFlight.sum() + 1);
+      int m = table.length;
+      for (int step = 0; step < m; step++) {
+        int i = table[(slot + step) % m];
+        if (states[i].inFlight() < Math.ceil(scaledTotal * shares[i])) {
+          return states[i];
+        }
+      }
+      return states[table[slot]];
+    }
+  }
+}

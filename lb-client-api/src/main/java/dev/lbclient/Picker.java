@@ -1,0 +1,25 @@
+package dev.lbclient;
+
+/**
+ * An immutable choice function over one snapshot of endpoints. Built by a strategy under the load
+ * balancer's update lock and published with one volatile write; {@link #pick} is called
+ * concurrently by any number of threads.
+ *
+ * <p><b>{@code pick} must never block, take a lock or allocate.</b> It may read the endpoints'
+ * atomic counters and update the picker's own atomics.
+ */
+abstract class Picker {
+  /** The endpoints this picker chooses from; never empty except in the special pickers. */
+  final EndpointState[] states;
+
+  Picker(EndpointState[] states) {
+    this.states = states;
+  }
+
+  /**
+   * Chooses one endpoint.
+   *
+   * @param nowNanos the ticker's reading for this pick (shared with the lease)
+   */
+  abstract EndpointState pick(RequestContext context, long nowNanos);
+}

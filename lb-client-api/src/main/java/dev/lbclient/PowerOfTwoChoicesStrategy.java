@@ -1,0 +1,63 @@
+package dev.lbclient;
+
+/**
+ * Power of two choices (Mitzenmacher): two distinct endpoints uniformly at random, the lower load
+ * per unit of weight wins. The pair is drawn as an ordered pair (i uniform, j uniform over the
+ * others), so returning the first on a tie is already a fair coin.
+ */
+final class PowerOfTwoChoicesStrategy extends StrategyImpl {
+  static final PowerOfTwoChoicesStrategy PEAK_EWMA = new PowerOfTwoChoicesStrategy(true);
+  static final PowerOfTwoChoicesStrategy IN_FLIGHT = new PowerOfTwoChoicesStrategy(false);
+
+  private final boolean latency;
+
+  private PowerOfTwoChoicesStrategy(boolean latency) {
+    this.latency = latency;
+  }
+
+  @Override
+  public String name() {
+    return latency ? "powerOfTwoChoices" : "powerOfTwoChoices.inFlight";
+  }
+
+  @Override
+  Picker newPicker(EndpointState[] states, PickerEnv env) {
+    double[] inverseWeights = new double[states.length];
+    for (int i = 0; i < states.length; i++) {
+      inverseWeights[i] = 1.0 / states[i].endpoint().weight();
+    }
+    return new P2cPicker(states, inverseWeights, env.rng, latency);
+  }
+
+  static final class P2cPicker extends Picker {
+    private final double[] inverseWeights;
+    private final Rng rng;
+    private final boolean latency;
+
+    P2cPicker(EndpointState[] states, double[] inverseWeights, Rng rng, boolean latency) {
+      super(states);
+      this.inverseWeights = inverseWeights;
+      this.rng = rng;
+      this.latency = latency;
+    }
+
+    @Override
+    EndpointState pick(RequestContext context, long nowNanos) {
+      int n = states.length;
+      if (n == 1) {
+        return states[0];
+      }
+      int a = rng.nextInt(n);
+      int b = rng.nextInt(n - 1);
+      if (b >= a) {
+        b++;
+      }
+      return load(b, nowNanos) < load(a, nowNanos) ? states[b] : states[a];
+    }
+
+    private double load(int i, long nowNanos) {
+      EndpointState s = states[i];
+      return (latency ? s.peakEwmaLoad(nowNanos) : s.inFlight()) * inverseWeights[i];
+    }
+  }
+}

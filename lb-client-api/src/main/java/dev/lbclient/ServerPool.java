@@ -1,0 +1,97 @@
+package dev.lbclient;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client's view of one service's servers: one {@link EndpointState} per address.
+ *
+ * <p><b>Reconciling.</b> Each snapshot is matched to the current states by address (host and
+ * port). A server that stays keeps its state (in-flight, latency, counters) even if its weight,
+ * zone or attributes changed. A server that leaves is kept aside for a grace period (bounded in
+ * number, in a Caffeine cache) so that if it comes back soon, as a flapping DNS record does, it
+ * gets its old state back; after that it is forgotten.
+ *
+ * <p><b>Duplicates</b> in a snapshot (the same address twice) are merged: the first occurrence
+ * wins and a warning is logged. <b>An empty snapshot</b> is applied as it is: the pool becomes
+ * empty and picks fail until a non-empty one arrives (sources that must not empty the pool on a
+ * failed lookup, such as DNS, do not deliver one).
+ *
+ * <p>Not thread-safe: the load balancer calls it under its update lock.
+ */
+final class ServerPool {
+  private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
+  static final int MAX_REMEMBERED = 10_000;
+
+  private final String serviceName;
+  private final double tauMillis;
+  private final Map<String, EndpointState> live = new HashMap<>();
+  private final Cache<String, EndpointState> removed;
+
+  ServerPool(String serviceName, double tauMillis, Duration grace, Ticker ticker) {
+    this.serviceName = serviceName;
+    this.tauMillis = tauMillis;
+    this.removed = Caffeine.newBuilder()
+        .expireAfterWrite(grace)
+        .maximumSize(MAX_REMEMBERED)
+        .ticker(ticker::read)
+        .executor(Runnable::run)
+        .build();
+  }
+
+  /** Applies a snapshot; returns the states in snapshot order, one per distinct address. */
+  EndpointState[] reconcile(List<Endpoint> snapshot) {
+    Map<String, Endpoint> distinct = new LinkedHashMap<>();
+    List<String> duplicates = new ArrayList<>();
+    for (Endpoint e : snapshot) {
+      if (distinct.putIfAbsent(e.address(), e) != null) {
+        duplicates.add(e.toString());
+      }
+    }
+    if (!duplicates.isEmpty()) {
+      log.warn("{}: duplicate endpoints ignored (the first occurrence of each address wins): {}",
+          serviceName, duplicates);
+    }
+    EndpointState[] result = new EndpointState[distinct.size()];
+    int i = 0;
+    for (Endpoint e : distinct.values()) {
+      EndpointState state = live.get(e.address());
+      if (state == null) {
+        state = removed.asMap().remove(e.address());
+        if (state == null) {
+          state = new EndpointState(e, tauMillis);
+        }
+      }
+      state.endpoint(e);
+      result[i++] = state;
+    }
+    for (Map.Entry<String, EndpointState> entry : live.entrySet()) {
+      if (!distinct.containsKey(entry.getKey())) {
+        removed.put(entry.getKey(), entry.getValue());
+      }
+    }
+    live.clear();
+    for (EndpointState s : result) {
+      live.put(s.address(), s);
+    }
+    return result;
+  }
+
+  int size() {
+    return live.size();
+  }
+
+  /** Removed states still remembered (for tests; runs pending expiry first). */
+  long remembered() {
+    removed.cleanUp();
+    return removed.estimatedSize();
+  }
+}

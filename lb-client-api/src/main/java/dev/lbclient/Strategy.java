@@ -1,0 +1,162 @@
+package dev.lbclient;
+
+/**
+ * How a load balancer chooses an endpoint for each call. Obtain one from the static factories; the
+ * implementations are internal.
+ *
+ * <table>
+ *   <caption>Strategies</caption>
+ *   <tr><th>factory</th><th>chooses</th><th>cost per pick</th></tr>
+ *   <tr><td>{@link #powerOfTwoChoices()} (default)</td><td>the less loaded of two random
+ *       endpoints, load = peak-EWMA latency x (in-flight + 1) / weight</td><td>O(1)</td></tr>
+ *   <tr><td>{@link #roundRobin()}</td><td>each endpoint in turn, ignoring weights</td>
+ *       <td>O(1)</td></tr>
+ *   <tr><td>{@link #weightedRoundRobin()}</td><td>in turn, in proportion to weight, smoothly
+ *       interleaved</td><td>O(log n)</td></tr>
+ *   <tr><td>{@link #leastConnections()}</td><td>an endpoint with the fewest in-flight calls per
+ *       unit of weight</td><td>O(n)</td></tr>
+ *   <tr><td>{@link #leastTime()}</td><td>an endpoint with the lowest peak-EWMA latency x
+ *       (in-flight + 1) / weight</td><td>O(n)</td></tr>
+ *   <tr><td>{@link #consistentHash()}</td><td>the owner of the request key in a Maglev table
+ *       </td><td>O(1)</td></tr>
+ *   <tr><td>{@link #ipHash()}</td><td>the owner of the client address in a Maglev table</td>
+ *       <td>O(1)</td></tr>
+ *   <tr><td>{@link #random()}</td><td>at random, in proportion to weight</td>
+ *       <td>O(1), O(log n) when weights differ</td></tr>
+ * </table>
+ *
+ * <p>Instances are immutable and thread-safe, and may be shared by several load balancers.
+ */
+public sealed interface Strategy permits StrategyImpl {
+
+  /** What "load" means for {@link #powerOfTwoChoices(Load)}. */
+  enum Load {
+    /** Peak-EWMA latency x (in-flight + 1): reacts to slow servers as well as busy ones. */
+    PEAK_EWMA,
+    /** In-flight calls only: the classic "least outstanding requests". */
+    IN_FLIGHT
+  }
+
+  /** A short name for logs and metrics, for example {@code roundRobin}. */
+  String name();
+
+  /**
+   * Round robin: each endpoint in turn. One atomic counter; each new picker starts at a random
+   * offset so that a fleet of freshly started clients does not send its first calls to the same
+   * endpoint. Weights are ignored (see {@link #weightedRoundRobin()}).
+   */
+  static Strategy roundRobin() {
+    return RoundRobinStrategy.INSTANCE;
+  }
+
+  /**
+   * Weighted round robin: over every cycle of W picks (W = sum of weights divided by their
+   * greatest common divisor) each endpoint gets exactly its weight, interleaved rather than in
+   * bursts. O(log n) per pick whatever the weights; equal weights fall back to plain round robin.
+   */
+  static Strategy weightedRoundRobin() {
+    return WeightedRoundRobinStrategy.INSTANCE;
+  }
+
+  /**
+   * Least connections: an endpoint with the fewest in-flight calls per unit of weight; ties are
+   * broken uniformly at random. Scans every endpoint (O(n)).
+   */
+  static Strategy leastConnections() {
+    return LeastLoadedStrategy.LEAST_CONNECTIONS;
+  }
+
+  /**
+   * Least time: an endpoint with the lowest peak-EWMA latency x (in-flight + 1), per unit of
+   * weight; ties broken uniformly at random. Scans every endpoint (O(n)).
+   */
+  static Strategy leastTime() {
+    return LeastLoadedStrategy.LEAST_TIME;
+  }
+
+  /**
+   * Power of two choices over peak-EWMA load: two distinct endpoints chosen uniformly at random,
+   * the one with the lower load (per unit of weight) wins. O(1), and nearly as good as a full scan
+   * at avoiding slow or busy servers. The default strategy.
+   */
+  static Strategy powerOfTwoChoices() {
+    return PowerOfTwoChoicesStrategy.PEAK_EWMA;
+  }
+
+  /** Power of two choices with the given notion of load. */
+  static Strategy powerOfTwoChoices(Load load) {
+    java.util.Objects.requireNonNull(load, "load");
+    return load == Load.PEAK_EWMA
+        ? PowerOfTwoChoicesStrategy.PEAK_EWMA
+        : PowerOfTwoChoicesStrategy.IN_FLIGHT;
+  }
+
+  /**
+   * Consistent hashing on {@link RequestContext#key()} with a Maglev lookup table: a key maps to
+   * the same endpoint in every client, and removing one of n endpoints moves only about 1/n of the
+   * keys. The table has a prime size of at least 65537 and at least 100 slots per endpoint; weights
+   * are honoured. A pick without a key goes to a random endpoint.
+   */
+  static Strategy consistentHash() {
+    return MaglevStrategy.KEY;
+  }
+
+  /**
+   * {@link #consistentHash()} with bounded load: an endpoint takes a key only while its in-flight
+   * calls are below {@code loadFactor} x the mean (weighted); otherwise the key walks on to the
+   * next endpoint of the table. Keeps hot keys from overloading one server at the cost of some
+   * affinity. 1.25 is a good start.
+   *
+   * @throws IllegalArgumentException unless {@code loadFactor > 1}
+   */
+  static Strategy consistentHashWithBoundedLoad(double loadFactor) {
+    if (!(loadFactor > 1.0) || Double.isInfinite(loadFactor)) {
+      throw new IllegalArgumentException(
+          "loadFactor: " + loadFactor + " (expected: a finite number > 1, e.g. 1.25)");
+    }
+    return new MaglevStrategy(false, loadFactor);
+  }
+
+  /**
+   * Source-address affinity (NGINX's {@code ip_hash}, HAProxy's {@code source}): hashes {@link
+   * RequestContext#clientAddress()} (or, if absent, the key) in the same Maglev table as {@link
+   * #consistentHash()}.
+   */
+  static Strategy ipHash() {
+    return MaglevStrategy.CLIENT_ADDRESS;
+  }
+
+  /**
+   * Random: uniform when the weights are equal, otherwise in proportion to weight.
+   */
+  static Strategy random() {
+    return RandomStrategy.INSTANCE;
+  }
+}
+
+/** The internal side of a strategy: builds pickers. Every strategy is a subclass. */
+abstract non-sealed class StrategyImpl implements Strategy {
+  /** Builds a picker over a non-empty snapshot. Called under the load balancer's update lock. */
+  abstract Picker newPicker(EndpointState[] states, PickerEnv env);
+
+  /** True when leases must keep a pool-wide in-flight total for this strategy. */
+  boolean needsTotalInFlight() {
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+
+  /** True when all endpoints have the same weight. */
+  static boolean equalWeights(EndpointState[] states) {
+    int w = states[0].endpoint().weight();
+    for (EndpointState s : states) {
+      if (s.endpoint().weight() != w) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
