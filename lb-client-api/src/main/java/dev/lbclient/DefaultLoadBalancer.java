@@ -34,6 +34,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   private volatile Picker picker;
   private volatile EndpointState[] current = NONE;
   private volatile long version;
+  private volatile SourceStatus sourceStatus = SourceStatus.FRESH;
   // Guarded by lock.
   private boolean closed;
   private boolean everReceived;
@@ -119,6 +120,11 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
         return;
       }
       everReceived = true;
+      if (sourceStatus.isStale()) {
+        log.info("{}: endpoint source recovered after {} failed refreshes", serviceName,
+            sourceStatus.consecutiveFailures());
+      }
+      sourceStatus = SourceStatus.FRESH;
       int before = pool.size();
       EndpointState[] states = pool.reconcile(endpoints);
       Picker next = states.length == 0
@@ -141,6 +147,11 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       if (closed) {
         return;
       }
+      SourceStatus previous = sourceStatus;
+      sourceStatus = previous.isStale()
+          ? new SourceStatus(true, previous.staleSinceNanos(), description,
+              previous.consecutiveFailures() + 1)
+          : new SourceStatus(true, ticker.read(), description, 1);
       if (!everReceived) {
         publish(NONE, new EmptyPicker("no endpoints yet for " + serviceName + ": " + description));
       }
@@ -174,6 +185,11 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   @Override
   public List<EndpointStats> stats() {
     return List.of(current);
+  }
+
+  @Override
+  public SourceStatus sourceStatus() {
+    return sourceStatus;
   }
 
   EndpointState[] states() {

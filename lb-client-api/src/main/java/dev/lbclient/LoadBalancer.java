@@ -61,6 +61,9 @@ public interface LoadBalancer extends AutoCloseable {
   /** Live counters of the current endpoints, in the same order as {@link #endpoints()}. */
   List<EndpointStats> stats();
 
+  /** Whether the endpoint source's last refresh succeeded; see {@link SourceStatus}. */
+  SourceStatus sourceStatus();
+
   /**
    * Stops the endpoint source's refreshes. Picks afterwards throw {@link IllegalStateException};
    * leases already handed out may still be completed. Idempotent.
