@@ -2,18 +2,34 @@ package dev.lbclient;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The load balancer. Updates (snapshots, errors, close) are serialized on {@link #lock} and end by
- * publishing a new immutable {@link Picker} with one volatile write; {@link #pick} reads that field
- * once and never locks.
+ * The load balancer.
+ *
+ * <p><b>Concurrency.</b> Every change of what may be picked (a snapshot, an ejection, a
+ * re-admission, a health change, a breaker transition, a slow-start step) is applied under {@link
+ * #updateLock} and ends by publishing a new immutable {@link Picker} with one volatile write. A
+ * pick reads that field once. <b>A pick never waits for the lock</b>: when its picker is due for a
+ * time-driven rebuild (an ejection ending, a breaker's wait ending, a slow-start step), the pick
+ * tries the lock and rebuilds only if it is free, else it goes on with the current picker.
+ * Completions take the lock only when they change state (an ejection or a breaker transition).
  */
 final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener {
   private static final Logger log = LoggerFactory.getLogger(DefaultLoadBalancer.class);
@@ -21,6 +37,19 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   static final int FAILURE = 1;
   static final int CANCELLED = 2;
   private static final EndpointState[] NONE = new EndpointState[0];
+  private static final int SLOW_START_STEPS = 20;
+  /** Picks drawn from the picker before scanning when breakers refuse. */
+  private static final int REDRAWS = 3;
+
+  static final CircuitBreakerConfig DEFAULT_BREAKER = CircuitBreakerConfig.custom()
+      .slidingWindow(20, 10, SlidingWindowType.COUNT_BASED,
+          SlidingWindowSynchronizationStrategy.LOCK_FREE)
+      .failureRateThreshold(50)
+      .waitDurationInOpenState(Duration.ofSeconds(10))
+      .permittedNumberOfCallsInHalfOpenState(3)
+      .automaticTransitionFromOpenToHalfOpenEnabled(false)
+      .writableStackTraceEnabled(false)
+      .build();
 
   private final String serviceName;
   private final EndpointSource source;
@@ -28,16 +57,28 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   private final Ticker ticker;
   private final PickerEnv env;
   private final boolean trackTotalInFlight;
-  private final Object lock = new Object();
+  private final OutlierDetection outlier;
+  private final @Nullable CircuitBreakerConfig breakerConfig;
+  private final int panicThreshold;
+  private final boolean failOnPanic;
+  private final RetryPolicy retryPolicy;
+  private final RetryBudgetState retryBudget;
+  private final long slowStartNanos;
+  private final @Nullable LoadBalancerListener listener;
+  private final Sleeper sleeper;
+  private final ReentrantLock updateLock = new ReentrantLock();
   private final ServerPool pool;
+  private final @Nullable HealthCheckRunner healthChecks;
 
   private volatile Picker picker;
   private volatile EndpointState[] current = NONE;
   private volatile long version;
   private volatile SourceStatus sourceStatus = SourceStatus.FRESH;
-  // Guarded by lock.
+  // Guarded by updateLock.
   private boolean closed;
   private boolean everReceived;
+  private boolean panic;
+  private String emptyReason;
   private EndpointSource.@Nullable Subscription subscription;
 
   private DefaultLoadBalancer(LoadBalancer.Builder b) {
@@ -47,27 +88,59 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     this.ticker = b.ticker != null ? b.ticker : Ticker.system();
     this.env = new PickerEnv(b.rng != null ? b.rng : Rng.THREAD_LOCAL, new LongAdder());
     this.trackTotalInFlight = strategy.needsTotalInFlight();
+    this.outlier = b.outlierDetection != null ? b.outlierDetection : OutlierDetection.defaults();
+    this.breakerConfig = !b.circuitBreakerSet
+        ? withTicker(DEFAULT_BREAKER)
+        : b.circuitBreaker == null ? null : withTicker(b.circuitBreaker);
+    this.panicThreshold = b.panicThreshold >= 0
+        ? b.panicThreshold : LoadBalancer.Builder.DEFAULT_PANIC_THRESHOLD;
+    this.failOnPanic = b.failOnPanic;
+    this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : RetryPolicy.defaults();
+    this.retryBudget = new RetryBudgetState(retryPolicy.budget(), ticker);
+    this.slowStartNanos = b.slowStart != null ? b.slowStart.toNanos() : 0L;
+    this.listener = b.listener != null ? new GuardedListener(b.listener) : null;
+    this.sleeper = b.sleeper != null ? b.sleeper : Sleeper.SYSTEM;
     double tauMillis = (b.peakEwmaDecay != null
         ? b.peakEwmaDecay : LoadBalancer.Builder.DEFAULT_PEAK_EWMA_DECAY).toNanos() / 1e6;
-    this.pool = new ServerPool(serviceName, tauMillis,
+    this.pool = new ServerPool(serviceName,
         b.removedEndpointGrace != null
             ? b.removedEndpointGrace : LoadBalancer.Builder.DEFAULT_REMOVED_ENDPOINT_GRACE,
-        ticker);
-    this.picker = new EmptyPicker(
-        "no endpoints yet for " + serviceName + ": waiting for " + source.description());
+        ticker, e -> new EndpointState(e, tauMillis, newBreaker(e)));
+    this.emptyReason = "no endpoints yet for " + serviceName + ": waiting for "
+        + source.description();
+    this.picker = new EmptyPicker(emptyReason, false, null);
+    this.healthChecks = b.healthCheck == null ? null
+        : new HealthCheckRunner(this, b.healthCheck, !b.manualHealthChecks);
   }
 
   static DefaultLoadBalancer start(LoadBalancer.Builder b) {
     DefaultLoadBalancer lb = new DefaultLoadBalancer(b);
     EndpointSource.Subscription s = lb.source.start(lb);
-    synchronized (lb.lock) {
+    lb.updateLock.lock();
+    try {
       lb.subscription = s;
       if (lb.closed) {
         s.close();
       }
+    } finally {
+      lb.updateLock.unlock();
+    }
+    if (lb.healthChecks != null) {
+      lb.healthChecks.start();
     }
     return lb;
   }
+
+  private CircuitBreakerConfig withTicker(CircuitBreakerConfig config) {
+    return CircuitBreakerConfig.from(config).clock(new TickerClock(ticker)).build();
+  }
+
+  private @Nullable CircuitBreaker newBreaker(Endpoint e) {
+    return breakerConfig == null
+        ? null : CircuitBreaker.of(serviceName + "/" + e.address(), breakerConfig);
+  }
+
+  // ---------------------------------------------------------------- picking
 
   @Override
   public String serviceName() {
@@ -88,7 +161,60 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   public Pick pick(RequestContext context) {
     requireNonNull(context, "context");
     long now = ticker.read();
-    EndpointState state = picker.pick(context, now);
+    Picker p = currentPicker(now);
+    EndpointState state = p.pick(context, now);
+    if (state.breaker != null && !permitted(state, now)) {
+      state = pickPermitted(p, context, now, null);
+    }
+    return lease(state, now);
+  }
+
+  @Override
+  public Pick pick(RequestContext context, Collection<Endpoint> avoid) {
+    requireNonNull(context, "context");
+    requireNonNull(avoid, "avoid");
+    if (avoid.isEmpty()) {
+      return pick(context);
+    }
+    long now = ticker.read();
+    Picker p = currentPicker(now);
+    Set<String> avoided = new HashSet<>();
+    for (Endpoint e : avoid) {
+      avoided.add(e.address());
+    }
+    for (int i = 0; i < REDRAWS; i++) {
+      EndpointState s = p.pick(context, now);
+      if (!avoided.contains(s.address()) && permitted(s, now)) {
+        return lease(s, now);
+      }
+    }
+    EndpointState[] states = p.states;
+    int start = env.rng.nextInt(states.length);
+    for (int k = 0; k < states.length; k++) {
+      EndpointState s = states[(start + k) % states.length];
+      if (!avoided.contains(s.address()) && permitted(s, now)) {
+        return lease(s, now);
+      }
+    }
+    return lease(pickPermitted(p, context, now, null), now);
+  }
+
+  private Picker currentPicker(long now) {
+    Picker p = picker;
+    if (p.timed && now - p.refreshAtNanos >= 0 && updateLock.tryLock()) {
+      try {
+        if (!closed) {
+          rebuildLocked(now);
+        }
+      } finally {
+        updateLock.unlock();
+      }
+      p = picker;
+    }
+    return p;
+  }
+
+  private Lease lease(EndpointState state, long now) {
     state.acquire();
     if (trackTotalInFlight) {
       env.totalInFlight.increment();
@@ -96,14 +222,76 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     return new Lease(this, state, now);
   }
 
+  /** Takes a breaker permission; a refusal may reveal a transition the picker must learn. */
+  private boolean permitted(EndpointState s, long now) {
+    CircuitBreaker b = s.breaker;
+    if (b == null || b.tryAcquirePermission()) {
+      return true;
+    }
+    onBreakerActivity(s, now);
+    return false;
+  }
+
+  /** After a refusal: redraw a few times, then scan from a random offset. */
+  private EndpointState pickPermitted(Picker p, RequestContext context, long now,
+      @Nullable EndpointState skip) {
+    for (int i = 0; i < REDRAWS; i++) {
+      EndpointState s = p.pick(context, now);
+      if (s != skip && permitted(s, now)) {
+        return s;
+      }
+    }
+    EndpointState[] states = p.states;
+    int start = env.rng.nextInt(states.length);
+    for (int k = 0; k < states.length; k++) {
+      EndpointState s = states[(start + k) % states.length];
+      if (permitted(s, now)) {
+        return s;
+      }
+    }
+    String reason = "no endpoint available for " + serviceName
+        + ": every circuit breaker refused the call";
+    if (listener != null) {
+      listener.onNoEndpointAvailable(serviceName, reason);
+    }
+    throw new NoEndpointAvailableException(serviceName, reason, statusAt(now));
+  }
+
+  // ---------------------------------------------------------------- completion
+
   /** Called exactly once per lease. */
   void complete(EndpointState state, long startNanos, int outcome, @Nullable Throwable cause) {
-    if (outcome != CANCELLED) {
+    CircuitBreaker breaker = state.breaker;
+    if (outcome == CANCELLED) {
+      if (breaker != null) {
+        breaker.releasePermission();
+      }
+    } else {
       long now = ticker.read();
+      long latency = now - startNanos;
       if (outcome == SUCCESS) {
-        state.recordSuccess(now - startNanos, now);
+        state.recordSuccess(latency, now);
+        state.successInARow();
+        if (breaker != null) {
+          breaker.onSuccess(Math.max(0, latency), TimeUnit.NANOSECONDS);
+        }
       } else {
-        state.recordFailure(now - startNanos, now);
+        state.recordFailure(latency, now);
+        int streak = state.failureInARow();
+        if (breaker != null) {
+          breaker.onError(Math.max(0, latency), TimeUnit.NANOSECONDS, requireNonNull(cause));
+        }
+        if (outlier.consecutiveFailures > 0 && streak >= outlier.consecutiveFailures) {
+          eject(state, now, streak + " consecutive failures");
+        }
+      }
+      if (outlier.failureRatePercent > 0 && state.windowEndedFailing(now, outlier.intervalNanos,
+          outlier.failureRatePercent, outlier.failureRateMinimumCalls)) {
+        eject(state, now, "failure rate of at least " + outlier.failureRatePercent + "% over "
+            + Duration.ofNanos(outlier.intervalNanos).toSeconds() + " s");
+      }
+      if (breaker != null && breaker.getState() != state.seenBreakerState) {
+        onBreakerActivity(state, now);
       }
     }
     state.release();
@@ -112,38 +300,313 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     }
   }
 
-  @Override
-  public void onEndpoints(List<Endpoint> endpoints) {
-    requireNonNull(endpoints, "endpoints");
-    synchronized (lock) {
+  // ---------------------------------------------------------------- state changes
+
+  private void eject(EndpointState s, long now, String reason) {
+    updateLock.lock();
+    try {
+      if (closed || s.ejected || !isCurrent(s)) {
+        return;
+      }
+      int ejectedNow = 0;
+      for (EndpointState other : current) {
+        if (other.ejected) {
+          ejectedNow++;
+        }
+      }
+      int cap = Math.max(1, current.length * outlier.maxEjectionPercent / 100);
+      if (ejectedNow + 1 > cap) {
+        log.debug("{}: not ejecting {} ({}): {} of {} already ejected, the cap", serviceName,
+            s.address(), reason, ejectedNow, current.length);
+        return;
+      }
+      long decayed = s.ejections == 0 ? 0
+          : Math.max(0, s.ejections - (now - s.readmittedAtNanos) / outlier.intervalNanos);
+      s.ejections = (int) decayed + 1;
+      long duration = outlier.ejectionNanos(s.ejections);
+      s.ejectedUntilNanos = now + duration;
+      s.ejected = true;
+      s.resetFailureStreak();
+      log.warn("{}: ejected {} for {} s: {}", serviceName, s.address(), duration / 1e9, reason);
+      if (listener != null) {
+        listener.onEjected(serviceName, s.endpoint(), Duration.ofNanos(duration), reason);
+      }
+      rebuildLocked(now);
+    } finally {
+      updateLock.unlock();
+    }
+  }
+
+  /** Handles a breaker state the load balancer has not seen yet. */
+  private void onBreakerActivity(EndpointState s, long now) {
+    CircuitBreaker b = requireNonNull(s.breaker);
+    updateLock.lock();
+    try {
+      CircuitBreaker.State seen = s.seenBreakerState;
+      CircuitBreaker.State actual = b.getState();
+      if (actual == seen) {
+        if (actual == CircuitBreaker.State.OPEN && now - s.breakerRetryAtNanos >= 0) {
+          // Our estimate of the wait was early: look again in a second.
+          s.breakerRetryAtNanos = now + TimeUnit.SECONDS.toNanos(1);
+          rebuildLocked(now);
+        }
+        return;
+      }
+      s.seenBreakerState = actual;
+      if (actual == CircuitBreaker.State.OPEN) {
+        s.breakerOpenings++;
+        long waitMillis = b.getCircuitBreakerConfig()
+            .getWaitIntervalFunctionInOpenState().apply(s.breakerOpenings);
+        s.breakerRetryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        log.warn("{}: circuit breaker of {} opened ({} -> {})", serviceName, s.address(), seen,
+            actual);
+      } else if (actual == CircuitBreaker.State.CLOSED) {
+        s.breakerOpenings = 0;
+        startRamp(s, now);
+        log.info("{}: circuit breaker of {} closed", serviceName, s.address());
+      }
+      if (listener != null) {
+        listener.onBreakerStateChanged(serviceName, s.endpoint(), seen, actual);
+      }
+      if (!closed) {
+        rebuildLocked(now);
+      }
+    } finally {
+      updateLock.unlock();
+    }
+  }
+
+  /** A health probe result, from the health-check runner. */
+  void onHealthResult(EndpointState s, boolean healthy, HealthCheck check) {
+    updateLock.lock();
+    try {
       if (closed) {
         return;
       }
+      s.healthStreak = healthy ? Math.max(1, s.healthStreak + 1) : Math.min(-1, s.healthStreak - 1);
+      boolean change = healthy
+          ? s.unhealthy && s.healthStreak >= check.healthyThreshold
+          : !s.unhealthy && -s.healthStreak >= check.unhealthyThreshold;
+      if (!change) {
+        return;
+      }
+      long now = ticker.read();
+      s.unhealthy = !healthy;
+      if (healthy) {
+        startRamp(s, now);
+        log.info("{}: {} is healthy again", serviceName, s.address());
+      } else {
+        log.warn("{}: {} failed {} health checks in a row", serviceName, s.address(),
+            -s.healthStreak);
+      }
+      if (listener != null) {
+        listener.onHealthChanged(serviceName, s.endpoint(), healthy);
+      }
+      if (isCurrent(s)) {
+        rebuildLocked(now);
+      }
+    } finally {
+      updateLock.unlock();
+    }
+  }
+
+  private void startRamp(EndpointState s, long now) {
+    if (slowStartNanos > 0 && strategy.supportsSlowStart()) {
+      s.rampStartNanos = now;
+      s.ramping = true;
+    }
+  }
+
+  private boolean isCurrent(EndpointState s) {
+    for (EndpointState c : current) {
+      if (c == s) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Recomputes what may be picked and publishes it: re-admits endpoints whose ejection is over,
+   * applies panic, slow-start weights, and the time of the next rebuild.
+   */
+  private void rebuildLocked(long now) {
+    EndpointState[] all = current;
+    if (all.length == 0) {
+      publish(all, new EmptyPicker(emptyReason, false, null));
+      return;
+    }
+    boolean timed = false;
+    long refreshAt = 0;
+    List<EndpointState> usable = new ArrayList<>(all.length);
+    for (EndpointState s : all) {
+      if (s.ejected && now - s.ejectedUntilNanos >= 0) {
+        s.ejected = false;
+        s.readmittedAtNanos = now;
+        startRamp(s, now);
+        log.info("{}: {} re-admitted after its ejection", serviceName, s.address());
+        if (listener != null) {
+          listener.onReadmitted(serviceName, s.endpoint());
+        }
+      }
+      long due = Long.MIN_VALUE;
+      if (s.ejected) {
+        due = s.ejectedUntilNanos;
+      } else if (s.seenBreakerState == CircuitBreaker.State.OPEN
+          && now - s.breakerRetryAtNanos < 0) {
+        due = s.breakerRetryAtNanos;
+      }
+      if (s.ramping) {
+        if (now - s.rampStartNanos >= slowStartNanos) {
+          s.ramping = false;
+        } else {
+          long step = Math.min(now + slowStartNanos / SLOW_START_STEPS,
+              s.rampStartNanos + slowStartNanos);
+          due = due == Long.MIN_VALUE ? step : Math.min(due, step);
+        }
+      }
+      if (due != Long.MIN_VALUE && (!timed || due - refreshAt < 0)) {
+        refreshAt = due;
+        timed = true;
+      }
+      if (s.usable(now)) {
+        usable.add(s);
+      }
+    }
+    boolean panicNow = usable.size() * 100 < panicThreshold * all.length;
+    if (panicNow != panic) {
+      panic = panicNow;
+      if (panicNow) {
+        log.warn("{}: panic: only {} of {} endpoints usable, below {}%; {}", serviceName,
+            usable.size(), all.length, panicThreshold,
+            failOnPanic ? "failing picks" : "balancing over all of them");
+      } else {
+        log.info("{}: out of panic: {} of {} endpoints usable", serviceName, usable.size(),
+            all.length);
+      }
+      if (listener != null) {
+        listener.onPanic(serviceName, panicNow, usable.size(), all.length);
+      }
+    }
+    EndpointState[] candidates;
+    if (panicNow && !failOnPanic) {
+      candidates = all;
+    } else if (panicNow) {
+      candidates = NONE;
+    } else {
+      candidates = usable.toArray(NONE);
+    }
+    Picker next;
+    if (candidates.length == 0) {
+      String reason = panicNow && failOnPanic && !usable.isEmpty()
+          ? "no endpoint available for " + serviceName + ": only " + usable.size() + " of "
+              + all.length + " endpoints usable, below the panic threshold of " + panicThreshold
+              + "%"
+          : "no endpoint available for " + serviceName + ": all " + all.length
+              + " endpoints are unusable";
+      next = new EmptyPicker(reason, true, all);
+    } else {
+      next = strategy.newPicker(candidates, weights(candidates, now), env);
+    }
+    next.timed = timed;
+    next.refreshAtNanos = refreshAt;
+    publish(all, next);
+  }
+
+  /** Base weights, scaled by the slow-start ramp (10% to 100%) while any endpoint ramps. */
+  private int[] weights(EndpointState[] states, long now) {
+    int[] weights = strategy.baseWeights(states);
+    boolean anyRamping = false;
+    for (EndpointState s : states) {
+      anyRamping |= s.ramping;
+    }
+    if (anyRamping) {
+      for (int i = 0; i < states.length; i++) {
+        weights[i] *= rampPercent(states[i], now);
+      }
+    }
+    return weights;
+  }
+
+  /** Envoy's ramp with aggression 1: max(10%, elapsed / window), in whole percent. */
+  int rampPercent(EndpointState s, long now) {
+    if (!s.ramping) {
+      return 100;
+    }
+    long elapsed = Math.max(0, now - s.rampStartNanos);
+    return (int) Math.max(10, Math.min(100, elapsed * 100 / slowStartNanos));
+  }
+
+  // ---------------------------------------------------------------- source updates
+
+  @Override
+  public void onEndpoints(List<Endpoint> endpoints) {
+    requireNonNull(endpoints, "endpoints");
+    updateLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      long now = ticker.read();
+      boolean first = !everReceived;
       everReceived = true;
       if (sourceStatus.isStale()) {
         log.info("{}: endpoint source recovered after {} failed refreshes", serviceName,
             sourceStatus.consecutiveFailures());
+        if (listener != null) {
+          listener.onSourceStale(serviceName, false, source.description());
+        }
       }
       sourceStatus = SourceStatus.FRESH;
-      int before = pool.size();
+      EndpointState[] before = current;
       EndpointState[] states = pool.reconcile(endpoints);
-      Picker next = states.length == 0
-          ? new EmptyPicker("no endpoints for " + serviceName + ": " + source.description()
-              + " returned an empty list")
-          : strategy.newPicker(states, env);
-      publish(states, next);
+      List<Endpoint> added = new ArrayList<>();
+      for (EndpointState s : states) {
+        if (!contains(before, s)) {
+          added.add(s.endpoint());
+          if (!first) {
+            startRamp(s, now);
+          }
+        }
+      }
+      List<Endpoint> removed = new ArrayList<>();
+      for (EndpointState s : before) {
+        if (!contains(states, s)) {
+          removed.add(s.endpoint());
+        }
+      }
+      current = states;
       if (states.length == 0) {
+        emptyReason = "no endpoints for " + serviceName + ": " + source.description()
+            + " returned an empty list";
         log.warn("{}: the endpoint list is empty; picks fail until it is not", serviceName);
-      } else if (states.length != before) {
-        log.info("{}: {} endpoints (was {})", serviceName, states.length, before);
+      } else if (!added.isEmpty() || !removed.isEmpty()) {
+        log.info("{}: {} endpoints ({} added, {} removed)", serviceName, states.length,
+            added.size(), removed.size());
+      }
+      if (listener != null && (!added.isEmpty() || !removed.isEmpty())) {
+        listener.onEndpointsChanged(serviceName, List.copyOf(added), List.copyOf(removed));
+      }
+      rebuildLocked(now);
+    } finally {
+      updateLock.unlock();
+    }
+  }
+
+  private static boolean contains(EndpointState[] states, EndpointState s) {
+    for (EndpointState x : states) {
+      if (x == s) {
+        return true;
       }
     }
+    return false;
   }
 
   @Override
   public void onError(String description, @Nullable Throwable cause) {
     requireNonNull(description, "description");
-    synchronized (lock) {
+    updateLock.lock();
+    try {
       if (closed) {
         return;
       }
@@ -153,10 +616,18 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
               previous.consecutiveFailures() + 1)
           : new SourceStatus(true, ticker.read(), description, 1);
       if (!everReceived) {
-        publish(NONE, new EmptyPicker("no endpoints yet for " + serviceName + ": " + description));
+        emptyReason = "no endpoints yet for " + serviceName + ": " + description;
+        publish(NONE, new EmptyPicker(emptyReason, false, null));
       }
-      log.warn("{}: endpoint source failed, keeping the last good list: {}", serviceName,
-          description, cause);
+      if (!previous.isStale()) {
+        log.warn("{}: endpoint source failed, keeping the last good list: {}", serviceName,
+            description, cause);
+        if (listener != null) {
+          listener.onSourceStale(serviceName, true, description);
+        }
+      }
+    } finally {
+      updateLock.unlock();
     }
   }
 
@@ -166,6 +637,114 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     current = states;
     picker = next;
   }
+
+  // ---------------------------------------------------------------- execute
+
+  @Override
+  public <T, X extends Exception> T execute(EndpointCall<T, X> call) throws X {
+    return execute(RequestContext.none(), call);
+  }
+
+  @Override
+  public <T, X extends Exception> T execute(RequestContext context, EndpointCall<T, X> call)
+      throws X {
+    requireNonNull(context, "context");
+    requireNonNull(call, "call");
+    retryBudget.onRequest();
+    List<Endpoint> tried = new ArrayList<>(retryPolicy.maxAttempts());
+    List<Throwable> earlier = new ArrayList<>(0);
+    for (int attempt = 1; ; attempt++) {
+      Pick pick;
+      try {
+        pick = tried.isEmpty() ? pick(context) : pick(context, tried);
+      } catch (NoEndpointAvailableException e) {
+        if (earlier.isEmpty()) {
+          throw e;
+        }
+        Throwable last = earlier.remove(earlier.size() - 1);
+        last.addSuppressed(e);
+        throw this.<X>rethrow(last, earlier);
+      }
+      Endpoint endpoint = pick.endpoint();
+      tried.add(endpoint);
+      Throwable error;
+      try {
+        T result = call.call(endpoint);
+        pick.success();
+        return result;
+      } catch (Error e) {
+        pick.close();
+        throw e;
+      } catch (Exception e) {
+        error = e;
+      }
+      ExceptionClassifier.Verdict verdict = retryPolicy.classifier().classify(error);
+      if (verdict == ExceptionClassifier.Verdict.NOT_A_FAILURE) {
+        pick.success();
+        throw this.<X>rethrow(error, earlier);
+      }
+      pick.failure(error);
+      if (verdict != ExceptionClassifier.Verdict.RETRYABLE_FAILURE
+          || attempt >= retryPolicy.maxAttempts()) {
+        throw this.<X>rethrow(error, earlier);
+      }
+      if (!retryBudget.tryRetry()) {
+        error.addSuppressed(new RetryRefusedException("retry refused for " + serviceName
+            + ": the retry budget is exhausted (" + retryPolicy.budget() + ")"));
+        if (listener != null) {
+          listener.onRetryBudgetExhausted(serviceName, error);
+        }
+        throw this.<X>rethrow(error, earlier);
+      }
+      if (listener != null) {
+        listener.onRetry(serviceName, endpoint, attempt, error);
+      }
+      earlier.add(error);
+      long backoff = retryPolicy.backoffNanos(attempt);
+      if (backoff > 0) {
+        try {
+          sleeper.sleepNanos(backoff);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          Throwable last = earlier.remove(earlier.size() - 1);
+          last.addSuppressed(e);
+          throw this.<X>rethrow(last, earlier);
+        }
+      }
+    }
+  }
+
+  /**
+   * Throws {@code error} with the earlier attempts' errors attached. The call may only throw X or
+   * unchecked exceptions, so the unchecked cast is sound.
+   */
+  @SuppressWarnings("unchecked")
+  private <X extends Exception> X rethrow(Throwable error, List<Throwable> earlier) throws X {
+    for (Throwable e : earlier) {
+      if (e != error) {
+        error.addSuppressed(e);
+      }
+    }
+    if (error instanceof RuntimeException) {
+      throw (RuntimeException) error;
+    }
+    if (error instanceof Error) {
+      throw (Error) error;
+    }
+    throw (X) error;
+  }
+
+  @Override
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  @Override
+  public RetryThrottle retryThrottle() {
+    return retryBudget;
+  }
+
+  // ---------------------------------------------------------------- views
 
   /** Snapshot count, for tests. */
   long version() {
@@ -192,6 +771,20 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     return sourceStatus;
   }
 
+  @Override
+  public List<EndpointStatus> status() {
+    return statusAt(ticker.read());
+  }
+
+  private List<EndpointStatus> statusAt(long now) {
+    EndpointState[] states = current;
+    List<EndpointStatus> list = new ArrayList<>(states.length);
+    for (EndpointState s : states) {
+      list.add(s.status(now));
+    }
+    return List.copyOf(list);
+  }
+
   EndpointState[] states() {
     return current;
   }
@@ -200,16 +793,30 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     return pool;
   }
 
+  Ticker ticker() {
+    return ticker;
+  }
+
+  @Nullable HealthCheckRunner healthChecks() {
+    return healthChecks;
+  }
+
   @Override
   public void close() {
     EndpointSource.Subscription s;
-    synchronized (lock) {
+    updateLock.lock();
+    try {
       if (closed) {
         return;
       }
       closed = true;
       picker = new ClosedPicker();
       s = subscription;
+    } finally {
+      updateLock.unlock();
+    }
+    if (healthChecks != null) {
+      healthChecks.close();
     }
     if (s != null) {
       s.close();
@@ -224,15 +831,21 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
 
   private final class EmptyPicker extends Picker {
     private final String reason;
+    private final boolean listStates;
 
-    EmptyPicker(String reason) {
+    EmptyPicker(String reason, boolean listStates, EndpointState @Nullable [] all) {
       super(NONE);
       this.reason = reason;
+      this.listStates = listStates && all != null;
     }
 
     @Override
     EndpointState pick(RequestContext context, long nowNanos) {
-      throw new NoEndpointAvailableException(serviceName, reason);
+      if (listener != null) {
+        listener.onNoEndpointAvailable(serviceName, reason);
+      }
+      throw new NoEndpointAvailableException(serviceName, reason,
+          listStates ? statusAt(nowNanos) : List.of());
     }
   }
 

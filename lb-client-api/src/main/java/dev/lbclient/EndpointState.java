@@ -1,7 +1,9 @@
 package dev.lbclient;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Per-endpoint mutable state, lock-free. One instance per server address; it survives refreshes
@@ -26,6 +28,8 @@ final class EndpointState implements EndpointStats {
   private static final VarHandle SUCCESSES;
   private static final VarHandle FAILURES;
   private static final VarHandle EWMA;
+  private static final VarHandle STREAK;
+  private static final VarHandle WINDOW_END;
 
   static {
     try {
@@ -34,6 +38,8 @@ final class EndpointState implements EndpointStats {
       SUCCESSES = l.findVarHandle(EndpointState.class, "successes", long.class);
       FAILURES = l.findVarHandle(EndpointState.class, "failures", long.class);
       EWMA = l.findVarHandle(EndpointState.class, "ewma", long.class);
+      STREAK = l.findVarHandle(EndpointState.class, "failureStreak", int.class);
+      WINDOW_END = l.findVarHandle(EndpointState.class, "windowEndNanos", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -46,9 +52,39 @@ final class EndpointState implements EndpointStats {
   private volatile long failures;
   private volatile long ewma;
 
+  // Fault handling. The failure streak and the failure-rate window are updated by completions
+  // without locks; the rest is written under the load balancer's update lock and read by anyone.
+  private volatile int failureStreak;
+  private volatile long windowEndNanos;
+  private volatile long windowBaseSuccesses;
+  private volatile long windowBaseFailures;
+  volatile boolean ejected;
+  volatile long ejectedUntilNanos;
+  /** Ejections in a row (the multiplier of the ejection time); under the lock. */
+  int ejections;
+  /** When the last ejection ended; under the lock. */
+  long readmittedAtNanos;
+  volatile boolean unhealthy;
+  /** Health probe results in a row: > 0 good, < 0 failed; under the lock. */
+  int healthStreak;
+  final @Nullable CircuitBreaker breaker;
+  /** The breaker state last handled; under the lock. */
+  volatile CircuitBreaker.State seenBreakerState = CircuitBreaker.State.CLOSED;
+  /** When an OPEN breaker should be offered calls again (its wait is over); under the lock. */
+  volatile long breakerRetryAtNanos;
+  /** Times the breaker opened since it was last CLOSED; under the lock. */
+  int breakerOpenings;
+  volatile boolean ramping;
+  volatile long rampStartNanos;
+
   EndpointState(Endpoint endpoint, double tauMillis) {
+    this(endpoint, tauMillis, null);
+  }
+
+  EndpointState(Endpoint endpoint, double tauMillis, @Nullable CircuitBreaker breaker) {
     this.endpoint = endpoint;
     this.tauMillis = tauMillis;
+    this.breaker = breaker;
   }
 
   @Override
@@ -143,6 +179,55 @@ final class EndpointState implements EndpointStats {
       return n == 0 ? 0.0 : UNMEASURED_PENALTY + n;
     }
     return cost * (n + 1);
+  }
+
+  /** Counts a failure; returns the failures in a row, this one included. */
+  int failureInARow() {
+    return (int) STREAK.getAndAdd(this, 1) + 1;
+  }
+
+  /** Ends a failure streak; writes only when there is one, to keep the line clean. */
+  void successInARow() {
+    if (failureStreak != 0) {
+      failureStreak = 0;
+    }
+  }
+
+  void resetFailureStreak() {
+    failureStreak = 0;
+  }
+
+  /**
+   * Closes the failure-rate window if it has ended (one caller wins) and says whether its failure
+   * percentage reached {@code percent} over at least {@code minimumCalls} calls.
+   */
+  boolean windowEndedFailing(long nowNanos, long intervalNanos, int percent, int minimumCalls) {
+    long end = windowEndNanos;
+    if (end != 0 && nowNanos - end < 0) {
+      return false;
+    }
+    if (!WINDOW_END.compareAndSet(this, end, nowNanos + intervalNanos)) {
+      return false;
+    }
+    long s = successes;
+    long f = failures;
+    long calls = (s - windowBaseSuccesses) + (f - windowBaseFailures);
+    long failed = f - windowBaseFailures;
+    windowBaseSuccesses = s;
+    windowBaseFailures = f;
+    return end != 0 && percent > 0 && calls >= minimumCalls && failed * 100 >= percent * calls;
+  }
+
+  /** Usable for new calls, ignoring panic: not ejected, healthy, breaker not waiting. */
+  boolean usable(long nowNanos) {
+    return !ejected && !unhealthy
+        && !(seenBreakerState == CircuitBreaker.State.OPEN && nowNanos - breakerRetryAtNanos < 0);
+  }
+
+  EndpointStatus status(long nowNanos) {
+    return new EndpointStatus(endpoint, ejected,
+        ejected ? Math.max(0, ejectedUntilNanos - nowNanos) : 0, !unhealthy,
+        breaker == null ? null : breaker.getState(), inFlight);
   }
 
   private static int tick(long nanos) {

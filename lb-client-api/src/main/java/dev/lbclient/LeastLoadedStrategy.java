@@ -25,12 +25,8 @@ final class LeastLoadedStrategy extends StrategyImpl {
   }
 
   @Override
-  Picker newPicker(EndpointState[] states, PickerEnv env) {
-    double[] inverseWeights = new double[states.length];
-    for (int i = 0; i < states.length; i++) {
-      inverseWeights[i] = 1.0 / states[i].endpoint().weight();
-    }
-    return new LeastLoadedPicker(states, inverseWeights, env.rng, latency);
+  Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
+    return new LeastLoadedPicker(states, inverse(weights), env.rng, latency);
   }
 
   static final class LeastLoadedPicker extends Picker {

@@ -2,7 +2,9 @@ package dev.lbclient;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -21,10 +23,17 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
+ * <p><b>Fault handling.</b> Endpoints that fail are ejected by {@link OutlierDetection}, refused
+ * by their own circuit breaker, or marked unhealthy by an optional {@link HealthCheck}; picks avoid
+ * them until they recover. When fewer than the panic threshold (50%) are usable, picks spread over
+ * all endpoints rather than crush the few left. {@link #execute(EndpointCall)} adds retries on
+ * other endpoints within a {@link RetryBudget}.
+ *
  * <p><b>Thread-safety.</b> A load balancer is thread-safe and meant to be shared by every thread
  * that calls the service. {@link #pick()} takes no lock and allocates nothing but the returned
  * lease; endpoint list updates are applied one at a time and published atomically, so a pick sees
- * either the old list or the new one, never a mix.
+ * either the old list or the new one, never a mix. State changes (an ejection, a re-admission, a
+ * breaker transition) rebuild the picker under a lock that a pick never waits for.
  */
 public interface LoadBalancer extends AutoCloseable {
 
@@ -55,6 +64,33 @@ public interface LoadBalancer extends AutoCloseable {
    */
   Pick pick(RequestContext context);
 
+  /**
+   * Picks an endpoint not in {@code avoid} when one is usable, otherwise any usable one: for a
+   * retry that should go elsewhere. Same contract as {@link #pick(RequestContext)}.
+   */
+  Pick pick(RequestContext context, Collection<Endpoint> avoid);
+
+  /**
+   * Runs {@code call} on a picked endpoint, reports the outcome, and retries on another endpoint
+   * when the {@link RetryPolicy}'s classifier says the error is retryable, attempts remain and the
+   * budget allows. Returns the first successful result; otherwise throws the last error, with the
+   * earlier attempts' errors attached as suppressed exceptions (and a {@link
+   * RetryRefusedException} when the budget refused a retry).
+   *
+   * @throws NoEndpointAvailableException if no endpoint could be picked for the first attempt
+   * @throws X the call's own exception, when it was not retried or retries ran out
+   */
+  <T, X extends Exception> T execute(EndpointCall<T, X> call) throws X;
+
+  /** {@link #execute(EndpointCall)} with a request context (for hashing strategies). */
+  <T, X extends Exception> T execute(RequestContext context, EndpointCall<T, X> call) throws X;
+
+  /** The retry policy used by {@link #execute(EndpointCall)}. */
+  RetryPolicy retryPolicy();
+
+  /** The running retry budget, for integrations that run their own attempts. */
+  RetryThrottle retryThrottle();
+
   /** The current endpoints, in the order the source gave them, duplicates merged. */
   List<Endpoint> endpoints();
 
@@ -63,6 +99,9 @@ public interface LoadBalancer extends AutoCloseable {
 
   /** Whether the endpoint source's last refresh succeeded; see {@link SourceStatus}. */
   SourceStatus sourceStatus();
+
+  /** Each current endpoint's state (ejected, healthy, breaker), in {@link #endpoints()} order. */
+  List<EndpointStatus> status();
 
   /**
    * Stops the endpoint source's refreshes. Picks afterwards throw {@link IllegalStateException};
@@ -78,6 +117,8 @@ public interface LoadBalancer extends AutoCloseable {
   final class Builder {
     static final Duration DEFAULT_PEAK_EWMA_DECAY = Duration.ofSeconds(10);
     static final Duration DEFAULT_REMOVED_ENDPOINT_GRACE = Duration.ofMinutes(5);
+    static final Duration DEFAULT_SLOW_START = Duration.ofSeconds(30);
+    static final int DEFAULT_PANIC_THRESHOLD = 50;
 
     final String serviceName;
     @Nullable EndpointSource source;
@@ -86,6 +127,17 @@ public interface LoadBalancer extends AutoCloseable {
     @Nullable Duration peakEwmaDecay;
     @Nullable Duration removedEndpointGrace;
     @Nullable Rng rng;
+    @Nullable OutlierDetection outlierDetection;
+    @Nullable CircuitBreakerConfig circuitBreaker;
+    boolean circuitBreakerSet;
+    int panicThreshold = -1;
+    boolean failOnPanic;
+    @Nullable RetryPolicy retryPolicy;
+    @Nullable HealthCheck healthCheck;
+    @Nullable Duration slowStart;
+    @Nullable LoadBalancerListener listener;
+    @Nullable Sleeper sleeper;
+    boolean manualHealthChecks;
 
     Builder(String serviceName) {
       requireNonNull(serviceName, "serviceName");
@@ -153,6 +205,137 @@ public interface LoadBalancer extends AutoCloseable {
       }
       this.removedEndpointGrace = grace;
       return this;
+    }
+
+    /** Passive outlier detection; default {@link OutlierDetection#defaults()}. */
+    public Builder outlierDetection(OutlierDetection outlierDetection) {
+      requireNonNull(outlierDetection, "outlierDetection");
+      checkUnset("outlierDetection", this.outlierDetection);
+      this.outlierDetection = outlierDetection;
+      return this;
+    }
+
+    /**
+     * One Resilience4j circuit breaker per endpoint, built from {@code config} (its clock is
+     * replaced by this load balancer's ticker). Default {@link #defaultCircuitBreakerConfig()}.
+     */
+    public Builder circuitBreaker(CircuitBreakerConfig config) {
+      requireNonNull(config, "config");
+      checkBreakerUnset();
+      this.circuitBreaker = config;
+      this.circuitBreakerSet = true;
+      return this;
+    }
+
+    /** No circuit breakers (outlier detection and health checks still apply). */
+    public Builder noCircuitBreakers() {
+      checkBreakerUnset();
+      this.circuitBreakerSet = true;
+      return this;
+    }
+
+    private void checkBreakerUnset() {
+      if (circuitBreakerSet) {
+        throw new IllegalStateException("circuitBreaker was already set to "
+            + (circuitBreaker == null ? "none" : circuitBreaker.toString()));
+      }
+    }
+
+    /**
+     * Below this percentage of usable endpoints the load balancer is in <em>panic</em>: it
+     * balances over all endpoints, ejected and unhealthy ones included, rather than overload the
+     * few left (Envoy's behaviour), or fails fast after {@link #failOnPanic()}. Default 50; 0
+     * turns panic off (only usable endpoints are ever picked; none usable fails fast).
+     *
+     * @throws IllegalArgumentException if outside 0..100
+     */
+    public Builder panicThreshold(int percent) {
+      if (panicThreshold >= 0) {
+        throw new IllegalStateException("panicThreshold was already set to " + panicThreshold);
+      }
+      if (percent < 0 || percent > 100) {
+        throw new IllegalArgumentException("panicThreshold: " + percent + " (expected: 0..100)");
+      }
+      this.panicThreshold = percent;
+      return this;
+    }
+
+    /** In panic, fail picks with {@link NoEndpointAvailableException} instead of balancing. */
+    public Builder failOnPanic() {
+      this.failOnPanic = true;
+      return this;
+    }
+
+    /** Retries for {@link LoadBalancer#execute}; default {@link RetryPolicy#defaults()}. */
+    public Builder retryPolicy(RetryPolicy policy) {
+      requireNonNull(policy, "policy");
+      checkUnset("retryPolicy", this.retryPolicy);
+      this.retryPolicy = policy;
+      return this;
+    }
+
+    /** Active health checks; none by default. */
+    public Builder healthCheck(HealthCheck healthCheck) {
+      requireNonNull(healthCheck, "healthCheck");
+      checkUnset("healthCheck", this.healthCheck);
+      this.healthCheck = healthCheck;
+      return this;
+    }
+
+    /** {@link #slowStart(Duration)} over 30 seconds. */
+    public Builder slowStart() {
+      return slowStart(DEFAULT_SLOW_START);
+    }
+
+    /**
+     * Slow start: an endpoint that joins the pool after the first list, or comes back after an
+     * ejection, failed health checks or an open breaker, gets a share that ramps linearly from
+     * 10% to 100% of its normal share over {@code window} (as Envoy's, with aggression 1). Applies
+     * to every strategy but the hash ones, where moving keys would break affinity: a weight factor
+     * for weighted and round-robin strategies, a load factor for least-x and power of two
+     * choices. Off by default.
+     *
+     * @throws IllegalArgumentException unless between 1 second and 1 hour
+     */
+    public Builder slowStart(Duration window) {
+      requireNonNull(window, "window");
+      checkUnset("slowStart", this.slowStart);
+      if (window.compareTo(Duration.ofSeconds(1)) < 0
+          || window.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("slowStart: " + window + " (expected: PT1S..PT1H)");
+      }
+      this.slowStart = window;
+      return this;
+    }
+
+    /** Receives state changes; none by default. */
+    public Builder listener(LoadBalancerListener listener) {
+      requireNonNull(listener, "listener");
+      checkUnset("listener", this.listener);
+      this.listener = listener;
+      return this;
+    }
+
+    /** How retries wait their backoff; tests advance a virtual clock instead of sleeping. */
+    Builder sleeper(Sleeper sleeper) {
+      this.sleeper = requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** Health checks run only when a test calls {@code runHealthChecks()}. */
+    Builder manualHealthChecks() {
+      this.manualHealthChecks = true;
+      return this;
+    }
+
+    /**
+     * The circuit breaker defaults: open when at least 50% of the last 20 calls failed, once 10
+     * calls were recorded; stay open 10 s; then let 3 probe calls through. Resilience4j's own
+     * defaults never open below 100 calls, which one endpoint of a pool may take minutes to see;
+     * these open within seconds at a few calls per second and still ignore one-off errors.
+     */
+    public static CircuitBreakerConfig defaultCircuitBreakerConfig() {
+      return DefaultLoadBalancer.DEFAULT_BREAKER;
     }
 
     /** Seeded randomness for reproducible tests and simulations. */

@@ -51,19 +51,32 @@ final class MaglevStrategy extends StrategyImpl {
     return loadFactor != 0.0;
   }
 
+  /** Ramping weights would move keys between endpoints at every step: affinity comes first. */
   @Override
-  Picker newPicker(EndpointState[] states, PickerEnv env) {
-    EndpointState[] sorted = states.clone();
-    Arrays.sort(sorted, Comparator.comparing(EndpointState::address));
-    int m = tableSize(sorted.length);
-    int[] table = buildTable(sorted, m);
-    double[] shares = new double[sorted.length];
-    long totalWeight = 0;
-    for (EndpointState s : sorted) {
-      totalWeight += s.endpoint().weight();
+  boolean supportsSlowStart() {
+    return false;
+  }
+
+  @Override
+  Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
+    Integer[] order = new Integer[states.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
     }
+    Arrays.sort(order, Comparator.comparing(i -> states[i].address()));
+    EndpointState[] sorted = new EndpointState[states.length];
+    int[] sortedWeights = new int[states.length];
+    long totalWeight = 0;
+    for (int i = 0; i < order.length; i++) {
+      sorted[i] = states[order[i]];
+      sortedWeights[i] = weights[order[i]];
+      totalWeight += sortedWeights[i];
+    }
+    int m = tableSize(sorted.length);
+    int[] table = buildTable(sorted, sortedWeights, m);
+    double[] shares = new double[sorted.length];
     for (int i = 0; i < sorted.length; i++) {
-      shares[i] = (double) sorted[i].endpoint().weight() / totalWeight;
+      shares[i] = (double) sortedWeights[i] / totalWeight;
     }
     return new MaglevPicker(sorted, table, shares, env, clientAddress, loadFactor);
   }
@@ -90,6 +103,14 @@ final class MaglevStrategy extends StrategyImpl {
   }
 
   static int[] buildTable(EndpointState[] states, int m) {
+    int[] weights = new int[states.length];
+    for (int i = 0; i < states.length; i++) {
+      weights[i] = states[i].endpoint().weight();
+    }
+    return buildTable(states, weights, m);
+  }
+
+  static int[] buildTable(EndpointState[] states, int[] weights, int m) {
     int n = states.length;
     long[] offset = new long[n];
     long[] skip = new long[n];
@@ -101,7 +122,7 @@ final class MaglevStrategy extends StrategyImpl {
       String address = states[i].address();
       offset[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_OFFSET), m);
       skip[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_SKIP), m - 1) + 1;
-      weight[i] = states[i].endpoint().weight();
+      weight[i] = weights[i];
       maxWeight = Math.max(maxWeight, weight[i]);
     }
     int[] table = new int[m];

@@ -11,6 +11,13 @@ package dev.lbclient;
 abstract class Picker {
   /** The endpoints this picker chooses from; never empty except in the special pickers. */
   final EndpointState[] states;
+  /**
+   * True when the picker must be rebuilt at {@link #refreshAtNanos} (an ejection or a breaker
+   * wait ends, a slow-start step). Set before publication, never after.
+   */
+  boolean timed;
+
+  long refreshAtNanos;
 
   Picker(EndpointState[] states) {
     this.states = states;

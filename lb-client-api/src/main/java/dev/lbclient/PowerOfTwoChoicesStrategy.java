@@ -21,12 +21,8 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
   }
 
   @Override
-  Picker newPicker(EndpointState[] states, PickerEnv env) {
-    double[] inverseWeights = new double[states.length];
-    for (int i = 0; i < states.length; i++) {
-      inverseWeights[i] = 1.0 / states[i].endpoint().weight();
-    }
-    return new P2cPicker(states, inverseWeights, env.rng, latency);
+  Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
+    return new P2cPicker(states, inverse(weights), env.rng, latency);
   }
 
   static final class P2cPicker extends Picker {

@@ -10,17 +10,11 @@ final class RandomStrategy extends StrategyImpl {
   }
 
   @Override
-  Picker newPicker(EndpointState[] states, PickerEnv env) {
-    if (equalWeights(states)) {
+  Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
+    if (allEqual(weights)) {
       return new UniformPicker(states, env.rng);
     }
-    long[] ends = new long[states.length];
-    long end = 0;
-    for (int i = 0; i < states.length; i++) {
-      end += states[i].endpoint().weight();
-      ends[i] = end;
-    }
-    return new WeightedPicker(states, ends, env.rng);
+    return new WeightedPicker(states, cumulative(weights), env.rng);
   }
 
   static final class UniformPicker extends Picker {
@@ -49,18 +43,7 @@ final class RandomStrategy extends StrategyImpl {
 
     @Override
     EndpointState pick(RequestContext context, long nowNanos) {
-      long point = rng.nextLong(ends[ends.length - 1]);
-      int lo = 0;
-      int hi = ends.length - 1;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (point < ends[mid]) {
-          hi = mid;
-        } else {
-          lo = mid + 1;
-        }
-      }
-      return states[lo];
+      return states[search(ends, rng.nextLong(ends[ends.length - 1]))];
     }
   }
 }

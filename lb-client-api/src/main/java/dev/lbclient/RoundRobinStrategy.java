@@ -13,7 +13,19 @@ final class RoundRobinStrategy extends StrategyImpl {
   }
 
   @Override
-  Picker newPicker(EndpointState[] states, PickerEnv env) {
+  boolean honorsWeights() {
+    return false;
+  }
+
+  /**
+   * Configured weights are ignored (they arrive as all 1); they differ only while slow start
+   * ramps an endpoint up, and then the weighted picker interleaves by the ramped shares.
+   */
+  @Override
+  Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
+    if (!allEqual(weights)) {
+      return WeightedRoundRobinStrategy.INSTANCE.newPicker(states, weights, env);
+    }
     return new RoundRobinPicker(states, env.rng.nextInt(states.length));
   }
 

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,13 +33,18 @@ final class ServerPool {
   static final int MAX_REMEMBERED = 10_000;
 
   private final String serviceName;
-  private final double tauMillis;
+  private final Function<Endpoint, EndpointState> factory;
   private final Map<String, EndpointState> live = new HashMap<>();
   private final Cache<String, EndpointState> removed;
 
   ServerPool(String serviceName, double tauMillis, Duration grace, Ticker ticker) {
+    this(serviceName, grace, ticker, e -> new EndpointState(e, tauMillis));
+  }
+
+  ServerPool(String serviceName, Duration grace, Ticker ticker,
+      Function<Endpoint, EndpointState> factory) {
     this.serviceName = serviceName;
-    this.tauMillis = tauMillis;
+    this.factory = factory;
     this.removed = Caffeine.newBuilder()
         .expireAfterWrite(grace)
         .maximumSize(MAX_REMEMBERED)
@@ -67,7 +73,7 @@ final class ServerPool {
       if (state == null) {
         state = removed.asMap().remove(e.address());
         if (state == null) {
-          state = new EndpointState(e, tauMillis);
+          state = factory.apply(e);
         }
       }
       state.endpoint(e);

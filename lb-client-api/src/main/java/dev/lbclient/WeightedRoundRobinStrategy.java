@@ -31,15 +31,15 @@ final class WeightedRoundRobinStrategy extends StrategyImpl {
   }
 
   @Override
-  Picker newPicker(EndpointState[] states, PickerEnv env) {
-    if (equalWeights(states)) {
-      return RoundRobinStrategy.INSTANCE.newPicker(states, env);
+  Picker newPicker(EndpointState[] states, int[] configured, PickerEnv env) {
+    if (allEqual(configured)) {
+      return new RoundRobinStrategy.RoundRobinPicker(states, env.rng.nextInt(states.length));
     }
     long[] weights = new long[states.length];
     long gcd = 0;
     long total = 0;
     for (int i = 0; i < states.length; i++) {
-      weights[i] = states[i].endpoint().weight();
+      weights[i] = configured[i];
       gcd = BigInteger.valueOf(gcd).gcd(BigInteger.valueOf(weights[i])).longValue();
       total += weights[i];
     }
@@ -111,22 +111,7 @@ final class WeightedRoundRobinStrategy extends StrategyImpl {
     EndpointState pick(RequestContext context, long nowNanos) {
       long c = (long) NEXT.getAndAdd(this, 1L);
       long point = Math.floorMod(c, total) * multiplier % total;
-      return states[indexOf(point)];
-    }
-
-    /** The first i with point < ends[i]. */
-    private int indexOf(long point) {
-      int lo = 0;
-      int hi = ends.length - 1;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (point < ends[mid]) {
-          hi = mid;
-        } else {
-          lo = mid + 1;
-        }
-      }
-      return lo;
+      return states[search(ends, point)];
     }
   }
 }

@@ -1,0 +1,47 @@
+package dev.lbclient;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Receives a load balancer's state changes: the endpoint list, ejections, health, circuit breaker
+ * transitions, retries and failures to pick. Every method has an empty default; override those you
+ * need. Nothing is allocated for events when no listener is set.
+ *
+ * <p>Implementations must be thread-safe, fast and must not block: they are called synchronously
+ * from the thread that caused the change (a caller's thread for ejections, breaker transitions and
+ * retries). An exception thrown by a listener is logged and otherwise ignored.
+ */
+public interface LoadBalancerListener {
+  /** The endpoint list changed: what was added and what was removed (by address). */
+  default void onEndpointsChanged(String service, List<Endpoint> added, List<Endpoint> removed) {}
+
+  /** An endpoint was ejected by outlier detection for {@code duration}. */
+  default void onEjected(String service, Endpoint endpoint, Duration duration, String reason) {}
+
+  /** An ejected endpoint's time is up: it is back in rotation. */
+  default void onReadmitted(String service, Endpoint endpoint) {}
+
+  /** Active health checking marked an endpoint healthy or unhealthy. */
+  default void onHealthChanged(String service, Endpoint endpoint, boolean healthy) {}
+
+  /** An endpoint's circuit breaker changed state. */
+  default void onBreakerStateChanged(String service, Endpoint endpoint, CircuitBreaker.State from,
+      CircuitBreaker.State to) {}
+
+  /** Fewer endpoints are usable than the panic threshold ({@code panic}), or enough again. */
+  default void onPanic(String service, boolean panic, int usable, int total) {}
+
+  /** A call failed on {@code endpoint} and is retried ({@code retry} = 1 for the first retry). */
+  default void onRetry(String service, Endpoint endpoint, int retry, Throwable cause) {}
+
+  /** A retry was refused because the retry budget is exhausted. */
+  default void onRetryBudgetExhausted(String service, Throwable cause) {}
+
+  /** A pick failed because no endpoint could take the call. */
+  default void onNoEndpointAvailable(String service, String reason) {}
+
+  /** The endpoint source failed to refresh ({@code stale}) or recovered. */
+  default void onSourceStale(String service, boolean stale, String description) {}
+}
