@@ -337,6 +337,37 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     }
   }
 
+  @Override
+  public void penalize(Endpoint endpoint, Duration duration) {
+    requireNonNull(endpoint, "endpoint");
+    requireNonNull(duration, "duration");
+    if (duration.isNegative() || duration.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("duration: " + duration + " (expected: PT0S..PT1H)");
+    }
+    long now = ticker.read();
+    updateLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      for (EndpointState s : current) {
+        if (s.address().equals(endpoint.address())) {
+          long until = now + duration.toNanos();
+          if (!s.penalized || until - s.penaltyUntilNanos > 0) {
+            s.penaltyUntilNanos = until;
+            s.penalized = true;
+            log.info("{}: {} asked for less traffic; out of rotation for {}", serviceName,
+                s.address(), duration);
+            rebuildLocked(now);
+          }
+          return;
+        }
+      }
+    } finally {
+      updateLock.unlock();
+    }
+  }
+
   /** Handles a breaker state the load balancer has not seen yet. */
   private void onBreakerActivity(EndpointState s, long now) {
     CircuitBreaker b = requireNonNull(s.breaker);
@@ -449,24 +480,36 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
           listener.onReadmitted(serviceName, s.endpoint());
         }
       }
-      long due = Long.MIN_VALUE;
+      if (s.penalized && now - s.penaltyUntilNanos >= 0) {
+        s.penalized = false;
+      }
+      // The earliest moment this endpoint's eligibility or weight changes, if any.
+      boolean hasDue = false;
+      long due = 0;
+      if (s.penalized) {
+        due = s.penaltyUntilNanos;
+        hasDue = true;
+      }
       if (s.ejected) {
-        due = s.ejectedUntilNanos;
+        due = hasDue ? earlier(due, s.ejectedUntilNanos) : s.ejectedUntilNanos;
+        hasDue = true;
       } else if (s.seenBreakerState == CircuitBreaker.State.OPEN
           && now - s.breakerRetryAtNanos < 0) {
-        due = s.breakerRetryAtNanos;
+        due = hasDue ? earlier(due, s.breakerRetryAtNanos) : s.breakerRetryAtNanos;
+        hasDue = true;
       }
       if (s.ramping) {
         if (now - s.rampStartNanos >= slowStartNanos) {
           s.ramping = false;
         } else {
-          long step = Math.min(now + slowStartNanos / SLOW_START_STEPS,
+          long step = earlier(now + slowStartNanos / SLOW_START_STEPS,
               s.rampStartNanos + slowStartNanos);
-          due = due == Long.MIN_VALUE ? step : Math.min(due, step);
+          due = hasDue ? earlier(due, step) : step;
+          hasDue = true;
         }
       }
-      if (due != Long.MIN_VALUE && (!timed || due - refreshAt < 0)) {
-        refreshAt = due;
+      if (hasDue) {
+        refreshAt = timed ? earlier(refreshAt, due) : due;
         timed = true;
       }
       if (s.usable(now)) {
@@ -511,6 +554,11 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     next.timed = timed;
     next.refreshAtNanos = refreshAt;
     publish(all, next);
+  }
+
+  /** The earlier of two ticker readings (which may wrap). */
+  private static long earlier(long a, long b) {
+    return a - b <= 0 ? a : b;
   }
 
   /** Base weights, scaled by the slow-start ramp (10% to 100%) while any endpoint ramps. */

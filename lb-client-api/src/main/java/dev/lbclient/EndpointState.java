@@ -74,6 +74,9 @@ final class EndpointState implements EndpointStats {
   volatile long breakerRetryAtNanos;
   /** Times the breaker opened since it was last CLOSED; under the lock. */
   int breakerOpenings;
+  /** Server asked for less traffic (429 or 503 with Retry-After) until penaltyUntilNanos. */
+  volatile boolean penalized;
+  volatile long penaltyUntilNanos;
   volatile boolean ramping;
   volatile long rampStartNanos;
 
@@ -220,13 +223,14 @@ final class EndpointState implements EndpointStats {
 
   /** Usable for new calls, ignoring panic: not ejected, healthy, breaker not waiting. */
   boolean usable(long nowNanos) {
-    return !ejected && !unhealthy
+    return !ejected && !unhealthy && !penalized
         && !(seenBreakerState == CircuitBreaker.State.OPEN && nowNanos - breakerRetryAtNanos < 0);
   }
 
   EndpointStatus status(long nowNanos) {
-    return new EndpointStatus(endpoint, ejected,
-        ejected ? Math.max(0, ejectedUntilNanos - nowNanos) : 0, !unhealthy,
+    return new EndpointStatus(endpoint, ejected || penalized,
+        Math.max(ejected ? Math.max(0, ejectedUntilNanos - nowNanos) : 0,
+            penalized ? Math.max(0, penaltyUntilNanos - nowNanos) : 0), !unhealthy,
         breaker == null ? null : breaker.getState(), inFlight);
   }
 

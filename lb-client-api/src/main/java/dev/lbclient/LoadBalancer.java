@@ -85,6 +85,16 @@ public interface LoadBalancer extends AutoCloseable {
   /** {@link #execute(EndpointCall)} with a request context (for hashing strategies). */
   <T, X extends Exception> T execute(RequestContext context, EndpointCall<T, X> call) throws X;
 
+  /**
+   * Takes {@code endpoint} out of rotation for {@code duration} because the server asked for less
+   * traffic (for example HTTP 429 or 503 with {@code Retry-After}). Unlike an ejection this does
+   * not count as a failure and does not lengthen later ejections; panic still applies. A longer
+   * penalty replaces a shorter one. Unknown endpoints are ignored.
+   *
+   * @throws IllegalArgumentException if duration is negative or longer than 1 hour
+   */
+  void penalize(Endpoint endpoint, Duration duration);
+
   /** The retry policy used by {@link #execute(EndpointCall)}. */
   RetryPolicy retryPolicy();
 
