@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,6 +198,34 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       }
     }
     return lease(pickPermitted(p, context, now, null), now);
+  }
+
+  @Override
+  public Pick pick(RequestContext context, Predicate<Endpoint> filter) {
+    requireNonNull(context, "context");
+    requireNonNull(filter, "filter");
+    long now = ticker.read();
+    Picker p = currentPicker(now);
+    for (int i = 0; i < REDRAWS; i++) {
+      EndpointState s = p.pick(context, now);
+      if (filter.test(s.endpoint()) && permitted(s, now)) {
+        return lease(s, now);
+      }
+    }
+    EndpointState[] states = p.states;
+    int start = env.rng.nextInt(states.length);
+    for (int k = 0; k < states.length; k++) {
+      EndpointState s = states[(start + k) % states.length];
+      if (filter.test(s.endpoint()) && permitted(s, now)) {
+        return lease(s, now);
+      }
+    }
+    String reason = "no endpoint available for " + serviceName
+        + ": none of the usable endpoints is accepted by the caller's filter";
+    if (listener != null) {
+      listener.onNoEndpointAvailable(serviceName, reason);
+    }
+    throw new NoEndpointAvailableException(serviceName, reason, statusAt(now));
   }
 
   private Picker currentPicker(long now) {

@@ -8,10 +8,12 @@ import java.lang.invoke.VarHandle;
 /** The {@link Pick} implementation: one CAS decides which completion reports. */
 final class Lease implements Pick {
   private static final VarHandle DONE;
+  private static final VarHandle LATENCY;
 
   static {
     try {
       DONE = MethodHandles.lookup().findVarHandle(Lease.class, "done", int.class);
+      LATENCY = MethodHandles.lookup().findVarHandle(Lease.class, "latencyNanos", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -21,6 +23,8 @@ final class Lease implements Pick {
   private final EndpointState state;
   private final long startNanos;
   private volatile int done;
+  /** -1 until {@link #recordLatency()}. */
+  private volatile long latencyNanos = -1;
 
   Lease(DefaultLoadBalancer owner, EndpointState state, long startNanos) {
     this.owner = owner;
@@ -38,9 +42,22 @@ final class Lease implements Pick {
   }
 
   @Override
+  public void recordLatency() {
+    if (latencyNanos < 0) {
+      LATENCY.compareAndSet(this, -1L, Math.max(0, owner.ticker().read() - startNanos));
+    }
+  }
+
+  /** The start to report at completion: shifted so that now - start = the recorded latency. */
+  private long start() {
+    long fixed = latencyNanos;
+    return fixed < 0 ? startNanos : owner.ticker().read() - fixed;
+  }
+
+  @Override
   public void success() {
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, startNanos, DefaultLoadBalancer.SUCCESS, null);
+      owner.complete(state, start(), DefaultLoadBalancer.SUCCESS, null);
     }
   }
 
@@ -48,7 +65,7 @@ final class Lease implements Pick {
   public void failure(Throwable cause) {
     requireNonNull(cause, "cause");
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, startNanos, DefaultLoadBalancer.FAILURE, cause);
+      owner.complete(state, start(), DefaultLoadBalancer.FAILURE, cause);
     }
   }
 

@@ -6,6 +6,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -69,6 +70,17 @@ public interface LoadBalancer extends AutoCloseable {
    * retry that should go elsewhere. Same contract as {@link #pick(RequestContext)}.
    */
   Pick pick(RequestContext context, Collection<Endpoint> avoid);
+
+  /**
+   * Picks among the usable endpoints that {@code filter} accepts, for integrations that can only
+   * use some of them at a given moment (gRPC: those with a READY connection). The strategy's
+   * choice is kept when the filter accepts it (tried a few times); otherwise the first accepted
+   * endpoint from a random offset is taken. Runs the filter on the calling thread; it must be
+   * fast and must not block.
+   *
+   * @throws NoEndpointAvailableException if the filter accepts no usable endpoint
+   */
+  Pick pick(RequestContext context, Predicate<Endpoint> filter);
 
   /**
    * Runs {@code call} on a picked endpoint, reports the outcome, and retries on another endpoint

@@ -25,6 +25,15 @@ public interface Pick extends AutoCloseable {
   /** The chosen endpoint. */
   Endpoint endpoint();
 
+  /**
+   * Fixes the call's latency at this moment, for calls whose lease must outlast their latency: an
+   * HTTP response whose headers arrived but whose body is still streaming holds its in-flight slot
+   * until the body is closed, yet its latency is the time to the headers. The first call counts;
+   * a later {@link #success()} or {@link #failure(Throwable)} reports this latency instead of its
+   * own.
+   */
+  void recordLatency();
+
   /** Reports that the call succeeded. */
   void success();
 
