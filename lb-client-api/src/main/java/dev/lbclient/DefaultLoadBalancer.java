@@ -163,6 +163,12 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     requireNonNull(context, "context");
     long now = ticker.read();
     Picker p = currentPicker(now);
+    if (p.probes != null) {
+      EndpointState probe = probe(p.probes, now, null, null);
+      if (probe != null) {
+        return lease(probe, now);
+      }
+    }
     EndpointState state = p.pick(context, now);
     if (state.breaker != null && !permitted(state, now)) {
       state = pickPermitted(p, context, now, null);
@@ -182,6 +188,12 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     Set<String> avoided = new HashSet<>();
     for (Endpoint e : avoid) {
       avoided.add(e.address());
+    }
+    if (p.probes != null) {
+      EndpointState probe = probe(p.probes, now, avoided, null);
+      if (probe != null) {
+        return lease(probe, now);
+      }
     }
     for (int i = 0; i < REDRAWS; i++) {
       EndpointState s = p.pick(context, now);
@@ -206,6 +218,12 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     requireNonNull(filter, "filter");
     long now = ticker.read();
     Picker p = currentPicker(now);
+    if (p.probes != null) {
+      EndpointState probe = probe(p.probes, now, null, filter);
+      if (probe != null) {
+        return lease(probe, now);
+      }
+    }
     for (int i = 0; i < REDRAWS; i++) {
       EndpointState s = p.pick(context, now);
       if (filter.test(s.endpoint()) && permitted(s, now)) {
@@ -249,6 +267,28 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       env.totalInFlight.increment();
     }
     return new Lease(this, state, now);
+  }
+
+  /**
+   * Offers a call to an endpoint whose breaker wants probes; null when none takes one (a
+   * HALF_OPEN breaker whose probe permits are all out simply refuses).
+   */
+  private @Nullable EndpointState probe(EndpointState[] probes, long now,
+      @Nullable Set<String> avoided, @Nullable Predicate<Endpoint> filter) {
+    for (EndpointState s : probes) {
+      if ((avoided != null && avoided.contains(s.address()))
+          || (filter != null && !filter.test(s.endpoint()))) {
+        continue;
+      }
+      CircuitBreaker b = requireNonNull(s.breaker);
+      if (b.tryAcquirePermission()) {
+        return s;
+      }
+      if (b.getState() != s.seenBreakerState || b.getState() == CircuitBreaker.State.OPEN) {
+        onBreakerActivity(s, now);
+      }
+    }
+    return null;
   }
 
   /** Takes a breaker permission; a refusal may reveal a transition the picker must learn. */
@@ -499,6 +539,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     boolean timed = false;
     long refreshAt = 0;
     List<EndpointState> usable = new ArrayList<>(all.length);
+    List<EndpointState> probes = new ArrayList<>(0);
     for (EndpointState s : all) {
       if (s.ejected && now - s.ejectedUntilNanos >= 0) {
         s.ejected = false;
@@ -543,6 +584,9 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       }
       if (s.usable(now)) {
         usable.add(s);
+        if (s.breaker != null && s.seenBreakerState != CircuitBreaker.State.CLOSED) {
+          probes.add(s);
+        }
       }
     }
     boolean panicNow = usable.size() * 100 < panicThreshold * all.length;
@@ -582,6 +626,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     }
     next.timed = timed;
     next.refreshAtNanos = refreshAt;
+    next.probes = candidates.length == 0 || probes.isEmpty() ? null : probes.toArray(NONE);
     publish(all, next);
   }
 

@@ -19,6 +19,13 @@ abstract class Picker {
 
   long refreshAtNanos;
 
+  /**
+   * Endpoints whose circuit breaker wants probe calls (OPEN with its wait over, or HALF_OPEN), or
+   * null. Picks offer them a call first, within the breaker's permits, because a load-aware
+   * strategy might never choose them and their breaker would then never leave OPEN.
+   */
+  EndpointState @org.jspecify.annotations.Nullable [] probes;
+
   Picker(EndpointState[] states) {
     this.states = states;
   }

@@ -102,6 +102,35 @@ class CircuitBreakerTest {
         "10.0.0.1:80 OPEN->HALF_OPEN", "10.0.0.1:80 HALF_OPEN->CLOSED");
   }
 
+  /**
+   * Power of two choices compares load: an endpoint that was slow when its breaker opened looks
+   * worse than its idle, zero-latency peers and would never win a comparison. Its probes must not
+   * depend on winning one.
+   */
+  @Test
+  void openBreaker_loadAwareStrategy_stillGetsItsProbes() {
+    DefaultLoadBalancer lb = (DefaultLoadBalancer) LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of("10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"))
+        .strategy(Strategy.powerOfTwoChoices())
+        .outlierDetection(OutlierDetection.disabled())
+        .ticker(clock)
+        .build();
+    for (int i = 0; i < 10; i++) { // slow calls, half of them failing
+      try (Pick pick = lb.pick(RequestContext.none(), e -> e.sameAddress(A))) {
+        clock.advance(Duration.ofSeconds(2));
+        if (i % 2 == 0) {
+          pick.success();
+        } else {
+          pick.failure(new IOException("slow and failing"));
+        }
+      }
+    }
+    assertThat(breakerOf(lb, A)).isEqualTo(CircuitBreaker.State.OPEN);
+    clock.advance(Duration.ofSeconds(11));
+    distribution(lb, 10); // instant calls: A's peers look free
+    assertThat(breakerOf(lb, A)).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
   @Test
   void halfOpen_cancelledProbesReleaseTheirPermits() {
     DefaultLoadBalancer lb = build("10.0.0.1:80", "10.0.0.2:80");
