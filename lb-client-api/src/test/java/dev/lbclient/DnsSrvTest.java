@@ -218,6 +218,24 @@ class DnsSrvTest {
   }
 
   @Test
+  void srv_2000Records_overTcp_targetsLookedUpInWaves() {
+    Record[] records = new Record[2000];
+    for (int i = 0; i < records.length; i++) {
+      String target = "h" + i + ".test"; // short names: 2,000 SRV records fit one TCP message
+      records[i] = srv(SRV, 30, 0, 1 + i % 3, 8080, target);
+      server.answer(target, Type.A, a(target, 30, "10.2." + (i / 256) + "." + (i % 256)));
+    }
+    server.answer(SRV, Type.SRV, records);
+    start(source().addressFamilies(java.net.StandardProtocolFamily.INET)
+        .queryTimeout(Duration.ofSeconds(20)));
+    assertThat(listener.errors).isEmpty();
+    assertThat(listener.last()).hasSize(2000);
+    assertThat(listener.addresses()).startsWith("10.2.0.0:8080", "10.2.0.1:8080;weight=2");
+    assertThat(server.tcpQueries(SRV, Type.SRV)).isEqualTo(1);
+    assertThat(server.queries("h1999.test", Type.A)).isEqualTo(1);
+  }
+
+  @Test
   void srv_sameAddressTwice_mergedKeepingTheLargerWeight() {
     server.answer(SRV, Type.SRV,
         srv(SRV, 30, 0, 3, 8080, "a.orders.test"),
