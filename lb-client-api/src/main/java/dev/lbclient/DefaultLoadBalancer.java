@@ -742,8 +742,10 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
         publish(NONE, new EmptyPicker(emptyReason, false, null));
       }
       if (!previous.isStale()) {
-        log.warn("{}: endpoint source failed, keeping the last good list: {}", serviceName,
-            description, cause);
+        // The source logs its own failures; this line marks the start of the stale period.
+        log.info("{}: endpoint source is stale ({}): {}", serviceName,
+            everReceived ? "serving the last good list" : "no list received yet", description,
+            cause);
         if (listener != null) {
           listener.onSourceStale(serviceName, true, description);
         }
