@@ -70,6 +70,19 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   private final ReentrantLock updateLock = new ReentrantLock();
   private final ServerPool pool;
   private final @Nullable HealthCheckRunner healthChecks;
+  private static final java.lang.invoke.VarHandle EXPLAIN;
+
+  static {
+    try {
+      EXPLAIN = java.lang.invoke.MethodHandles.lookup()
+          .findVarHandle(DefaultLoadBalancer.class, "explain", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Read with opaque access: no fence on the pick path, yet a change is seen soon. */
+  private boolean explain;
 
   private volatile Picker picker;
   private volatile EndpointState[] current = NONE;
@@ -78,7 +91,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   // Guarded by updateLock.
   private boolean closed;
   private boolean everReceived;
-  private boolean panic;
+  private volatile boolean panic;
   private String emptyReason;
   private EndpointSource.@Nullable Subscription subscription;
 
@@ -161,6 +174,9 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   @Override
   public Pick pick(RequestContext context) {
     requireNonNull(context, "context");
+    if ((boolean) EXPLAIN.getOpaque(this)) {
+      return pickExplained(context);
+    }
     long now = ticker.read();
     Picker p = currentPicker(now);
     if (p.probes != null) {
@@ -244,6 +260,41 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       listener.onNoEndpointAvailable(serviceName, reason);
     }
     throw new NoEndpointAvailableException(serviceName, reason, statusAt(now));
+  }
+
+  @Override
+  public void explainPicks(boolean on) {
+    EXPLAIN.setOpaque(this, on);
+  }
+
+  /** {@link #pick(RequestContext)}, recording why. */
+  private Pick pickExplained(RequestContext context) {
+    long now = ticker.read();
+    Picker p = currentPicker(now);
+    StringBuilder why = new StringBuilder();
+    EndpointState state = p.probes == null ? null : probe(p.probes, now, null, null);
+    if (state != null) {
+      why.append("offered a probe call: its circuit breaker is ").append(state.seenBreakerState)
+          .append(" and must see calls to close");
+    } else {
+      state = p.pickExplained(context, now, why);
+      if (state.breaker != null && !permitted(state, now)) {
+        String refused = state.address();
+        state = pickPermitted(p, context, now, null);
+        why.append("; the circuit breaker of ").append(refused).append(" refused, took ")
+            .append(state.address()).append(" instead");
+      }
+    }
+    List<EndpointStatus> skipped = new ArrayList<>();
+    for (EndpointState s : current) {
+      if (!s.usable(now)) {
+        skipped.add(s.status(now));
+      }
+    }
+    Lease lease = lease(state, now);
+    lease.explanation(new PickExplanation(serviceName, strategy.name(), state.endpoint(),
+        why.toString(), skipped, panic));
+    return lease;
   }
 
   private Picker currentPicker(long now) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /** The {@link Pick} implementation: one CAS decides which completion reports. */
 final class Lease implements Pick {
@@ -25,6 +26,8 @@ final class Lease implements Pick {
   private volatile int done;
   /** -1 until {@link #recordLatency()}. */
   private volatile long latencyNanos = -1;
+  /** Set by the picking thread before the lease is handed out. */
+  private @Nullable PickExplanation explanation;
 
   Lease(DefaultLoadBalancer owner, EndpointState state, long startNanos) {
     this.owner = owner;
@@ -35,6 +38,15 @@ final class Lease implements Pick {
   @Override
   public Endpoint endpoint() {
     return state.endpoint();
+  }
+
+  @Override
+  public @Nullable PickExplanation explanation() {
+    return explanation;
+  }
+
+  void explanation(PickExplanation explanation) {
+    this.explanation = explanation;
   }
 
   EndpointState state() {

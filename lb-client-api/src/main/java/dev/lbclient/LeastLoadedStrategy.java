@@ -48,6 +48,29 @@ final class LeastLoadedStrategy extends StrategyImpl {
     }
 
     @Override
+    EndpointState pickExplained(RequestContext context, long nowNanos, StringBuilder why) {
+      EndpointState chosen = pick(context, nowNanos);
+      int ties = 0;
+      double min = Double.POSITIVE_INFINITY;
+      for (int i = 0; i < states.length; i++) {
+        double l = load(i, nowNanos);
+        if (l < min) {
+          min = l;
+          ties = 1;
+        } else if (l == min) {
+          ties++;
+        }
+      }
+      why.append("lowest ").append(latency ? "latency x (in-flight + 1) / weight" : "in-flight / weight")
+          .append(" among ").append(states.length).append(": ")
+          .append(latency ? millis(min) : String.valueOf(min));
+      if (ties > 1) {
+        why.append(", shared by ").append(ties).append(", one taken at random");
+      }
+      return chosen;
+    }
+
+    @Override
     EndpointState pick(RequestContext context, long nowNanos) {
       int n = states.length;
       double min = Double.POSITIVE_INFINITY;

@@ -107,6 +107,15 @@ public interface LoadBalancer extends AutoCloseable {
    */
   void penalize(Endpoint endpoint, Duration duration);
 
+  /**
+   * Turns recording of {@link PickExplanation}s on or off, for the moment someone asks "why did
+   * my request go there?". While on, every pick records the strategy's account of its choice and
+   * the endpoints it skipped ({@link Pick#explanation()}), which costs some allocation per pick;
+   * while off (the default) it costs nothing measurable. Takes effect for picks that start after
+   * the call, from any thread.
+   */
+  void explainPicks(boolean on);
+
   /** The retry policy used by {@link #execute(EndpointCall)}. */
   RetryPolicy retryPolicy();
 

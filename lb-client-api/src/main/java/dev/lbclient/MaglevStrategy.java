@@ -175,6 +175,27 @@ final class MaglevStrategy extends StrategyImpl {
     }
 
     @Override
+    EndpointState pickExplained(RequestContext context, long nowNanos, StringBuilder why) {
+      String key = context.key();
+      if (clientAddress && context.clientAddress() != null) {
+        key = context.clientAddress();
+      }
+      EndpointState chosen = pick(context, nowNanos);
+      if (key == null) {
+        why.append("no ").append(clientAddress ? "client address or key" : "key")
+            .append(" in the request: chose at random");
+      } else {
+        int slot = slot(key);
+        why.append("key hashes to slot ").append(slot).append(" of ").append(table.length)
+            .append(", owned by ").append(states[table[slot]].address());
+        if (chosen != states[table[slot]]) {
+          why.append(", which was over its load cap; walked on to ").append(chosen.address());
+        }
+      }
+      return chosen;
+    }
+
+    @Override
     EndpointState pick(RequestContext context, long nowNanos) {
       String key = context.key();
       if (clientAddress && context.clientAddress() != null) {

@@ -26,6 +26,12 @@ public interface Pick extends AutoCloseable {
   Endpoint endpoint();
 
   /**
+   * Why this endpoint was chosen, when {@link LoadBalancer#explainPicks(boolean)} was on at the
+   * pick; otherwise {@code null}.
+   */
+  @org.jspecify.annotations.Nullable PickExplanation explanation();
+
+  /**
    * Fixes the call's latency at this moment, for calls whose lease must outlast their latency: an
    * HTTP response whose headers arrived but whose body is still streaming holds its in-flight slot
    * until the body is closed, yet its latency is the time to the headers. The first call counts;

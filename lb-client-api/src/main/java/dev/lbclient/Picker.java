@@ -36,4 +36,20 @@ abstract class Picker {
    * @param nowNanos the ticker's reading for this pick (shared with the lease)
    */
   abstract EndpointState pick(RequestContext context, long nowNanos);
+
+  /**
+   * The same choice as {@link #pick}, also appending the strategy's account of it to {@code why}.
+   * Used only while explanations are on, so it may allocate. The default names the result.
+   */
+  EndpointState pickExplained(RequestContext context, long nowNanos, StringBuilder why) {
+    EndpointState s = pick(context, nowNanos);
+    why.append("chose ").append(s.address()).append(" among ").append(states.length);
+    return s;
+  }
+
+  static String millis(double nanos) {
+    return nanos >= EndpointState.UNMEASURED_PENALTY
+        ? "unmeasured, busy"
+        : String.format(java.util.Locale.ROOT, "%.3f ms", nanos / 1e6);
+  }
 }

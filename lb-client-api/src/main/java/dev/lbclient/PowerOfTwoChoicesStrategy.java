@@ -51,6 +51,29 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
       return load(b, nowNanos) < load(a, nowNanos) ? states[b] : states[a];
     }
 
+    @Override
+    EndpointState pickExplained(RequestContext context, long nowNanos, StringBuilder why) {
+      int n = states.length;
+      if (n == 1) {
+        why.append("the only endpoint");
+        return states[0];
+      }
+      int a = rng.nextInt(n);
+      int b = rng.nextInt(n - 1);
+      if (b >= a) {
+        b++;
+      }
+      double la = load(a, nowNanos);
+      double lb = load(b, nowNanos);
+      EndpointState chosen = lb < la ? states[b] : states[a];
+      why.append("compared ").append(states[a].address()).append(" (load ")
+          .append(latency ? millis(la) : String.valueOf(la)).append(") with ")
+          .append(states[b].address()).append(" (load ")
+          .append(latency ? millis(lb) : String.valueOf(lb)).append("); took ")
+          .append(la == lb ? "the first on a tie" : "the lower");
+      return chosen;
+    }
+
     private double load(int i, long nowNanos) {
       EndpointState s = states[i];
       return (latency ? s.peakEwmaLoad(nowNanos) : s.inFlight()) * inverseWeights[i];
