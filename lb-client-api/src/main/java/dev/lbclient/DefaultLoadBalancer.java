@@ -112,7 +112,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : RetryPolicy.defaults();
     this.retryBudget = new RetryBudgetState(retryPolicy.budget(), ticker);
     this.slowStartNanos = b.slowStart != null ? b.slowStart.toNanos() : 0L;
-    this.listener = b.listener != null ? new GuardedListener(b.listener) : null;
+    this.listener = b.listeners.isEmpty() ? null : new GuardedListener(b.listeners);
     this.sleeper = b.sleeper != null ? b.sleeper : Sleeper.SYSTEM;
     double tauMillis = (b.peakEwmaDecay != null
         ? b.peakEwmaDecay : LoadBalancer.Builder.DEFAULT_PEAK_EWMA_DECAY).toNanos() / 1e6;
@@ -129,6 +129,9 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
 
   static DefaultLoadBalancer start(LoadBalancer.Builder b) {
     DefaultLoadBalancer lb = new DefaultLoadBalancer(b);
+    if (lb.listener != null) {
+      lb.listener.onInit(lb);
+    }
     EndpointSource.Subscription s = lb.source.start(lb);
     lb.updateLock.lock();
     try {

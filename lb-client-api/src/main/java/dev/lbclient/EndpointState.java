@@ -28,6 +28,7 @@ final class EndpointState implements EndpointStats {
   private static final VarHandle SUCCESSES;
   private static final VarHandle FAILURES;
   private static final VarHandle EWMA;
+  private static final VarHandle TOTAL_LATENCY;
   private static final VarHandle STREAK;
   private static final VarHandle WINDOW_END;
 
@@ -38,6 +39,7 @@ final class EndpointState implements EndpointStats {
       SUCCESSES = l.findVarHandle(EndpointState.class, "successes", long.class);
       FAILURES = l.findVarHandle(EndpointState.class, "failures", long.class);
       EWMA = l.findVarHandle(EndpointState.class, "ewma", long.class);
+      TOTAL_LATENCY = l.findVarHandle(EndpointState.class, "totalLatency", long.class);
       STREAK = l.findVarHandle(EndpointState.class, "failureStreak", int.class);
       WINDOW_END = l.findVarHandle(EndpointState.class, "windowEndNanos", long.class);
     } catch (ReflectiveOperationException e) {
@@ -51,6 +53,7 @@ final class EndpointState implements EndpointStats {
   private volatile long successes;
   private volatile long failures;
   private volatile long ewma;
+  private volatile long totalLatency;
 
   // Fault handling. The failure streak and the failure-rate window are updated by completions
   // without locks; the rest is written under the load balancer's update lock and read by anyone.
@@ -131,14 +134,36 @@ final class EndpointState implements EndpointStats {
     IN_FLIGHT.getAndAdd(this, -1);
   }
 
+  @Override
+  public long totalLatencyNanos() {
+    return totalLatency;
+  }
+
+  @Override
+  public boolean isEjected() {
+    return ejected || penalized;
+  }
+
+  @Override
+  public boolean isHealthy() {
+    return !unhealthy;
+  }
+
+  @Override
+  public CircuitBreaker.@Nullable State breakerState() {
+    return breaker == null ? null : breaker.getState();
+  }
+
   void recordSuccess(long latencyNanos, long nowNanos) {
     SUCCESSES.getAndAdd(this, 1L);
+    TOTAL_LATENCY.getAndAdd(this, Math.max(0L, latencyNanos));
     observe(Math.max(0L, latencyNanos), nowNanos, false);
   }
 
   /** A failure never makes the endpoint look faster: its sample is at least the current cost. */
   void recordFailure(long latencyNanos, long nowNanos) {
     FAILURES.getAndAdd(this, 1L);
+    TOTAL_LATENCY.getAndAdd(this, Math.max(0L, latencyNanos));
     observe(Math.max(0L, latencyNanos), nowNanos, true);
   }
 

@@ -1,5 +1,8 @@
 package dev.lbclient;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.jspecify.annotations.Nullable;
+
 /**
  * A live, read-only view of one endpoint's counters, as the load balancer sees them.
  *
@@ -25,4 +28,16 @@ public interface EndpointStats {
    * configured time constant.
    */
   double latencyEstimateNanos();
+
+  /** The sum of the latencies of all completed calls (success and failure), in nanoseconds. */
+  long totalLatencyNanos();
+
+  /** Ejected by outlier detection, or penalized at the server's request, right now. */
+  boolean isEjected();
+
+  /** Passing its active health checks (always true without health checks). */
+  boolean isHealthy();
+
+  /** Its circuit breaker's state, or {@code null} when circuit breakers are off. */
+  CircuitBreaker.@Nullable State breakerState();
 }

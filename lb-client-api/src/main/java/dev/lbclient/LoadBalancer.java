@@ -166,7 +166,7 @@ public interface LoadBalancer extends AutoCloseable {
     @Nullable RetryPolicy retryPolicy;
     @Nullable HealthCheck healthCheck;
     @Nullable Duration slowStart;
-    @Nullable LoadBalancerListener listener;
+    final java.util.List<LoadBalancerListener> listeners = new java.util.ArrayList<>();
     @Nullable Sleeper sleeper;
     boolean manualHealthChecks;
 
@@ -339,11 +339,12 @@ public interface LoadBalancer extends AutoCloseable {
       return this;
     }
 
-    /** Receives state changes; none by default. */
+    /**
+     * Adds a receiver of state changes; none by default. May be called several times: every
+     * listener gets every event, in the order they were added.
+     */
     public Builder listener(LoadBalancerListener listener) {
-      requireNonNull(listener, "listener");
-      checkUnset("listener", this.listener);
-      this.listener = listener;
+      listeners.add(requireNonNull(listener, "listener"));
       return this;
     }
 

@@ -14,6 +14,12 @@ import java.util.List;
  * retries). An exception thrown by a listener is logged and otherwise ignored.
  */
 public interface LoadBalancerListener {
+  /**
+   * Called once, when the load balancer is built and before its first endpoint list arrives; a
+   * listener that needs the load balancer (a metrics binder, say) keeps it from here.
+   */
+  default void onInit(LoadBalancer loadBalancer) {}
+
   /** The endpoint list changed: what was added and what was removed (by address). */
   default void onEndpointsChanged(String service, List<Endpoint> added, List<Endpoint> removed) {}
 
