@@ -1,0 +1,97 @@
+package dev.lbclient.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lbclient.Endpoint;
+import dev.lbclient.EndpointSource;
+import dev.lbclient.LoadBalancer;
+import dev.lbclient.MutableEndpointSource;
+import dev.lbclient.Pick;
+import dev.lbclient.RequestContext;
+import dev.lbclient.Strategy;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class LoadBalancerMetricsTest {
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  @Test
+  void meters_followTheLoadBalancersCounters() {
+    AtomicLong nanos = new AtomicLong();
+    LoadBalancer lb = LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of("10.0.0.1:80", "10.0.0.2:80"))
+        .strategy(Strategy.roundRobin())
+        .ticker(nanos::get)
+        .listener(LoadBalancerMetrics.of(registry))
+        .build();
+    Endpoint one = Endpoint.of("10.0.0.1", 80);
+    for (int i = 0; i < 3; i++) {
+      try (Pick p = lb.pick(RequestContext.none(), e -> e.sameAddress(one))) {
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(10));
+        p.success();
+      }
+    }
+    try (Pick p = lb.pick(RequestContext.none(), e -> e.sameAddress(one))) {
+      p.failure(new IOException("down"));
+    }
+    Pick held = lb.pick(RequestContext.none(), e -> e.sameAddress(one));
+    assertThat(registry.get("lbclient.requests").tags("endpoint", "10.0.0.1:80", "outcome",
+        "success").functionCounter().count()).isEqualTo(3);
+    assertThat(registry.get("lbclient.requests").tags("endpoint", "10.0.0.1:80", "outcome",
+        "failure").functionCounter().count()).isEqualTo(1);
+    FunctionTimer latency = registry.get("lbclient.requests.latency")
+        .tags("service", "orders", "endpoint", "10.0.0.1:80").functionTimer();
+    assertThat(latency.count()).isEqualTo(4);
+    assertThat(latency.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(30);
+    assertThat(registry.get("lbclient.endpoint.in.flight").tags("endpoint", "10.0.0.1:80")
+        .gauge().value()).isEqualTo(1);
+    assertThat(registry.get("lbclient.endpoint.breaker.state").tags("endpoint", "10.0.0.1:80")
+        .gauge().value()).isEqualTo(0);
+    assertThat(registry.get("lbclient.pool.size").tags("service", "orders").gauge().value())
+        .isEqualTo(2);
+    assertThat(registry.get("lbclient.pool.usable").gauge().value()).isEqualTo(2);
+    assertThat(registry.get("lbclient.source.stale").gauge().value()).isEqualTo(0);
+    held.close();
+  }
+
+  @Test
+  void meters_tenThousandEndpointReplacements_noLeak() {
+    MutableEndpointSource source = EndpointSource.mutable(
+        Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80), Endpoint.of("10.0.0.3", 80));
+    LoadBalancerMetrics metrics = LoadBalancerMetrics.of(registry);
+    LoadBalancer lb = LoadBalancer.builder("orders")
+        .endpoints(source)
+        .listener(metrics)
+        .build();
+    int before = registry.getMeters().size();
+    for (int i = 0; i < 10_000; i++) {
+      int b = i / 250;
+      int c = i % 250;
+      source.set(List.of(Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80),
+          Endpoint.of("10.1." + b + "." + c, 8080)));
+      try (Pick p = lb.pick()) {
+        p.success();
+      }
+    }
+    assertThat(registry.getMeters()).hasSize(before);
+    assertThat(metrics.endpointsWithMeters()).isEqualTo(3);
+    assertThat(registry.find("lbclient.endpoint.in.flight").gauges()).hasSize(3);
+  }
+
+  @Test
+  void oneInstance_twoLoadBalancers_rejected() {
+    LoadBalancerMetrics metrics = LoadBalancerMetrics.of(registry);
+    LoadBalancer.builder("orders").endpoints(EndpointSource.of("10.0.0.1:80"))
+        .listener(metrics).build();
+    assertThatThrownBy(() -> metrics.onInit(LoadBalancer.builder("users")
+            .endpoints(EndpointSource.of("10.0.0.1:80")).build()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("LoadBalancerMetrics already serves orders; create one per load balancer");
+  }
+}
