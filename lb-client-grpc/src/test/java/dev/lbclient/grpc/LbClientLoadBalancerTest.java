@@ -29,6 +29,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -449,5 +450,20 @@ class LbClientLoadBalancerTest {
 
     assertThat(helper.states).hasSize(published);
     assertThat(helper.subchannels).hasSize(3);
+  }
+
+  @Test
+  void addressGroupsFromOtherResolvers_becomeEndpointsOfItsOwnLoadBalancer() {
+    List<EquivalentAddressGroup> plain = List.of(
+        new EquivalentAddressGroup(new InetSocketAddress("10.0.0.1", 8080)),
+        new EquivalentAddressGroup(new InetSocketAddress("10.0.0.2", 8080)));
+    helper.syncContext.execute(() -> policy.acceptResolvedAddresses(
+        ResolvedAddresses.newBuilder().setAddresses(plain).build()));
+    sub(1).set(READY);
+
+    PickResult r = pick();
+
+    assertThat(r.getSubchannel()).isSameAs(sub(1));
+    assertThat(helper.picker.toString()).contains("ready=[10.0.0.2:8080]");
   }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lbclient.Endpoint;
 import dev.lbclient.RequestContext;
+import dev.lbclient.Strategy;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -116,5 +117,21 @@ class ProvidersTest {
     assertThatThrownBy(() -> GrpcLoadBalancing.channelFor(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("loadBalancer");
+  }
+
+  @Test
+  void policy_behindGrpcDnsResolver() throws Exception {
+    try (Backends backends = Backends.start(1)) {
+      ManagedChannel channel = ManagedChannelBuilder
+          .forTarget("dns:///" + backends.get(0).endpoint())
+          .defaultServiceConfig(GrpcServiceConfig.builder().strategy(Strategy.leastTime()).build())
+          .usePlaintext()
+          .build();
+      try {
+        assertThat(call(channel)).isEqualTo("backend-0");
+      } finally {
+        shutdown(channel);
+      }
+    }
   }
 }
