@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -259,13 +260,18 @@ final class LbClientLoadBalancer extends LoadBalancer {
    * picked again once an ejection or a breaker's wait is over.
    */
   void scheduleRepick() {
-    if (repickScheduled.compareAndSet(false, true)) {
+    if (leases.isClosed() || !repickScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
       syncContext.schedule(() -> {
         repickScheduled.set(false);
         if (!shutdown && published == READY) {
           updateBalancingState(true);
         }
       }, REPICK_SECONDS, TimeUnit.SECONDS, helper.getScheduledExecutorService());
+    } catch (RejectedExecutionException e) {
+      repickScheduled.set(false); // the channel is terminating: nothing left to pick for
     }
   }
 
@@ -290,10 +296,6 @@ final class LbClientLoadBalancer extends LoadBalancer {
       owned = null;
       ownedSource = null;
     }
-  }
-
-  PendingLeases leases() {
-    return leases;
   }
 
   private static final class Child {

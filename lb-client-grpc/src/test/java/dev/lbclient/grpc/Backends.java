@@ -74,7 +74,7 @@ final class Backends implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (Backend b : backends) {
       b.stop();
     }
@@ -128,9 +128,14 @@ final class Backends implements AutoCloseable {
       return calls.get();
     }
 
-    void stop() throws InterruptedException {
+    void stop() {
       server.shutdownNow();
-      assertThat(server.awaitTermination(10, TimeUnit.SECONDS)).as(name + " stopped").isTrue();
+      try {
+        assertThat(server.awaitTermination(10, TimeUnit.SECONDS)).as(name + " stopped").isTrue();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while stopping " + name, e);
+      }
     }
   }
 }
