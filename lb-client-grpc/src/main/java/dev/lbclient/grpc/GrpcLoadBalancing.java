@@ -56,6 +56,14 @@ public final class GrpcLoadBalancing {
   public static final String STATIC_SCHEME = "lbclient-static";
 
   /**
+   * The target scheme of DNS discovery through {@link dev.lbclient.DnsEndpointSource}: {@code
+   * lbclient-dns:///_grpc._tcp.orders.internal} (SRV records) or {@code
+   * lbclient-dns:///orders.internal:8080} (A and AAAA records, each address with that port); see
+   * {@link DnsNameResolverProvider}.
+   */
+  public static final String DNS_SCHEME = "lbclient-dns";
+
+  /**
    * The request context of a call, for the hashing strategies: {@code
    * stub.withOption(GrpcLoadBalancing.REQUEST_CONTEXT, RequestContext.withKey(userId))}. Default
    * {@link RequestContext#none()}.

@@ -12,6 +12,7 @@ import dev.lbclient.Strategy;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.NameResolver;
 import io.grpc.NameResolverRegistry;
 import io.grpc.internal.JsonParser;
 import java.net.URI;
@@ -32,6 +33,46 @@ class ProvidersTest {
         .isInstanceOf(StaticNameResolverProvider.class);
     assertThat(NameResolverRegistry.getDefaultRegistry().getProviderForScheme("lbclient"))
         .isInstanceOf(LoadBalancerNameResolverProvider.class);
+    assertThat(NameResolverRegistry.getDefaultRegistry().getProviderForScheme("lbclient-dns"))
+        .isInstanceOf(DnsNameResolverProvider.class);
+  }
+
+  @Test
+  void dnsTarget_neitherSrvNorHostPort_rejectedWithTheForms() {
+    java.util.concurrent.ScheduledExecutorService timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try {
+      checkDnsTargets(timer);
+    } finally {
+      timer.shutdownNow();
+    }
+  }
+
+  private static void checkDnsTargets(java.util.concurrent.ScheduledExecutorService timer) {
+    NameResolver.Args args = NameResolver.Args.newBuilder()
+        .setDefaultPort(443)
+        .setChannelLogger(new FakeHelper().getChannelLogger())
+        .setScheduledExecutorService(timer)
+        .setProxyDetector(address -> null)
+        .setSynchronizationContext(new io.grpc.SynchronizationContext((t, e) -> { }))
+        .setServiceConfigParser(new NameResolver.ServiceConfigParser() {
+          @Override
+          public NameResolver.ConfigOrError parseServiceConfig(Map<String, ?> rawServiceConfig) {
+            return NameResolver.ConfigOrError.fromConfig(rawServiceConfig);
+          }
+        })
+        .build();
+    assertThatThrownBy(() -> new DnsNameResolverProvider().newNameResolver(
+            URI.create("lbclient-dns:///orders.internal"), args))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("target: 'lbclient-dns:///orders.internal' (expected: "
+            + "lbclient-dns:///_service._proto.name for SRV or lbclient-dns:///host:port for A/AAAA)");
+    assertThat(new DnsNameResolverProvider().newNameResolver(
+            URI.create("lbclient-dns:///_grpc._tcp.orders.internal"), args).getServiceAuthority())
+        .isEqualTo("orders.internal");
+    assertThat(new DnsNameResolverProvider().newNameResolver(
+            URI.create("lbclient-dns:///orders.internal:8080"), args).getServiceAuthority())
+        .isEqualTo("orders.internal:8080");
   }
 
   @Test
