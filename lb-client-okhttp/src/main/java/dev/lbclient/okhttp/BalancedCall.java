@@ -99,6 +99,12 @@ final class BalancedCall {
   Response run() throws IOException {
     lb.retryThrottle().onRequest();
     Interceptor.Chain direct = chain.withProxy(Proxy.NO_PROXY);
+    if (!idempotent) {
+      // OkHttp's own recovery re-sends any method after a failure on a reused connection, even
+      // once the server has read the request; a non-idempotent request is sent at most once per
+      // attempt, and our retries happen only when not one byte of it was written.
+      direct = direct.withRetryOnConnectionFailure(false);
+    }
     // A retryable 5xx kept open while the next endpoint is picked: returned if none can be.
     Response retained = null;
     try {

@@ -62,7 +62,10 @@ import org.jspecify.annotations.Nullable;
  * verification failure (as OkHttp itself), once the call is cancelled, or when the backoff would
  * pass the call's timeout. If every attempt failed with an exception, the last one is thrown with
  * the earlier ones suppressed; if the last attempt got a 5xx response, that response is returned.
- * A backoff blocks the calling thread (for an asynchronous call, a dispatcher thread).
+ * A backoff blocks the calling thread (for an asynchronous call, a dispatcher thread). For a
+ * non-idempotent request OkHttp's own {@code retryOnConnectionFailure} is turned off, as it would
+ * send the request again after a failure on a reused connection even once the server has read
+ * it; OkHttp still checks a pooled connection's health before it sends such a request on it.
  *
  * <p><b>Which endpoint served a response</b>: {@link #endpointOf(Response)}. For hashing
  * strategies, tag the request with a {@link RequestContext}: {@code new

@@ -97,6 +97,34 @@ class RedirectTest {
   }
 
   @Test
+  void redirect_toAnotherRegisteredService_notBalancedAgain() throws Exception {
+    Backend endpoint = backend("127.0.0.1");
+    Backend foreign = backend("127.0.0.3");
+    Backend paymentsEndpoint = backend("127.0.0.2");
+    endpoint.answer(r -> new MockResponse.Builder().code(307)
+        .setHeader("Location", "http://foreign.test:" + foreign.port() + "/").build());
+    LoadBalancer orders = lb(endpoint.endpoint());
+    LoadBalancer payments = LoadBalancer.builder("payments")
+        .endpoints(EndpointSource.of(paymentsEndpoint.endpoint())).build();
+    resources.add(payments);
+    Dns dns = hostname -> hostname.equals("foreign.test")
+        ? List.of(InetAddress.getByName("127.0.0.3")) : Dns.SYSTEM.lookup(hostname);
+    OkHttpClient client = Fixtures.client()
+        .dns(dns)
+        .addInterceptor(LoadBalancingInterceptor.builder()
+            .service("orders", orders)
+            .service("foreign.test", payments)
+            .build())
+        .build();
+
+    assertThat(Fixtures.get(client, "http://orders/")).isEqualTo("200 ok");
+
+    assertThat(foreign.hits.get()).isEqualTo(1);
+    assertThat(paymentsEndpoint.hits.get()).isZero();
+    assertThat(payments.stats().get(0).successes()).isZero();
+  }
+
+  @Test
   void redirect_foreignHostFails_notCountedAgainstTheEndpoint() throws Exception {
     Backend endpoint = backend("127.0.0.1");
     Backend foreign = backend("127.0.0.3");
