@@ -38,8 +38,8 @@ import org.jspecify.annotations.Nullable;
  * Dns} per endpoint resolves the logical name to that endpoint (an IP literal without a lookup, a
  * hostname through the client's own {@code Dns}) and every other name through the client's {@code
  * Dns}. OkHttp's connection pool keys on the {@code Dns}, so each endpoint keeps its own pooled
- * connections. Balanced calls connect directly ({@code Proxy.NO_PROXY}): through a proxy the pick
- * would not decide where the call goes.
+ * connections. Balanced calls, and the redirects they follow, connect directly ({@code
+ * Proxy.NO_PROXY}): through a proxy the pick would not decide where the call goes.
  *
  * <p><b>Outcomes.</b> Connect failures, timeouts and 5xx responses other than 501 and 505 are
  * failures of the endpoint (outlier detection, circuit breaker); a 429, or a 503 with a positive
@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  * that long (a 429 without one: 1 second; at most 5 minutes) and counts neither way; every other
  * status is a success. The latency is the time to the response headers; the call stays in flight
  * until its response body is closed or read to the end (at once for a response without a body).
- * A cancelled call counts neither way. A response served from OkHttp's cache, or by another host
+ * A cancelled call counts neither way, as do errors of the client's own making (a cleartext call
+ * the client forbids, a missing request body file), which are not retried. A response served from OkHttp's cache, or by another host
  * after a redirect, is not the endpoint's outcome: it counts as cancelled or as the endpoint's
  * successful redirect.
  *
