@@ -64,6 +64,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
   private final boolean failOnPanic;
   private final RetryPolicy retryPolicy;
   private final RetryBudgetState retryBudget;
+  private final RetryThrottle retryThrottle;
   private final long slowStartNanos;
   private final @Nullable LoadBalancerListener listener;
   private final Sleeper sleeper;
@@ -111,6 +112,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     this.failOnPanic = b.failOnPanic;
     this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : RetryPolicy.defaults();
     this.retryBudget = new RetryBudgetState(retryPolicy.budget(), ticker);
+    this.retryThrottle = new ListeningThrottle();
     this.slowStartNanos = b.slowStart != null ? b.slowStart.toNanos() : 0L;
     this.listener = b.listeners.isEmpty() ? null : new GuardedListener(b.listeners);
     this.sleeper = b.sleeper != null ? b.sleeper : Sleeper.SYSTEM;
@@ -451,10 +453,9 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       s.ejected = true;
       s.resetFailureStreak();
       log.warn("{}: ejected {} for {} s: {}", serviceName, s.address(), duration / 1e9, reason);
-      if (listener != null) {
-        listener.onEjected(serviceName, s.endpoint(), Duration.ofNanos(duration), reason);
-      }
-      rebuildLocked(now);
+      LoadBalancerListener l = listener;
+      rebuildLocked(now, l == null ? null
+          : () -> l.onEjected(serviceName, s.endpoint(), Duration.ofNanos(duration), reason));
     } finally {
       updateLock.unlock();
     }
@@ -519,11 +520,13 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
         startRamp(s, now);
         log.info("{}: circuit breaker of {} closed", serviceName, s.address());
       }
-      if (listener != null) {
-        listener.onBreakerStateChanged(serviceName, s.endpoint(), seen, actual);
-      }
+      LoadBalancerListener l = listener;
+      Runnable event = l == null ? null
+          : () -> l.onBreakerStateChanged(serviceName, s.endpoint(), seen, actual);
       if (!closed) {
-        rebuildLocked(now);
+        rebuildLocked(now, event);
+      } else if (event != null) {
+        event.run();
       }
     } finally {
       updateLock.unlock();
@@ -553,11 +556,12 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
         log.warn("{}: {} failed {} health checks in a row", serviceName, s.address(),
             -s.healthStreak);
       }
-      if (listener != null) {
-        listener.onHealthChanged(serviceName, s.endpoint(), healthy);
-      }
+      LoadBalancerListener l = listener;
+      Runnable event = l == null ? null : () -> l.onHealthChanged(serviceName, s.endpoint(), healthy);
       if (isCurrent(s)) {
-        rebuildLocked(now);
+        rebuildLocked(now, event);
+      } else if (event != null) {
+        event.run();
       }
     } finally {
       updateLock.unlock();
@@ -585,24 +589,35 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
    * applies panic, slow-start weights, and the time of the next rebuild.
    */
   private void rebuildLocked(long now) {
+    rebuildLocked(now, null);
+  }
+
+  /**
+   * The rebuild; then, once the new picker is published, {@code cause} (the event that prompted
+   * it, if any), then the re-admissions and panic change it found, so that listeners hear a cause
+   * before its consequences and a call made from a listener already sees the new state.
+   */
+  private void rebuildLocked(long now, @Nullable Runnable cause) {
     EndpointState[] all = current;
     if (all.length == 0) {
       publish(all, new EmptyPicker(emptyReason, false, null));
+      if (cause != null) {
+        cause.run();
+      }
       return;
     }
     boolean timed = false;
     long refreshAt = 0;
     List<EndpointState> usable = new ArrayList<>(all.length);
     List<EndpointState> probes = new ArrayList<>(0);
+    List<Endpoint> readmitted = new ArrayList<>(0);
     for (EndpointState s : all) {
       if (s.ejected && now - s.ejectedUntilNanos >= 0) {
         s.ejected = false;
         s.readmittedAtNanos = now;
         startRamp(s, now);
         log.info("{}: {} re-admitted after its ejection", serviceName, s.address());
-        if (listener != null) {
-          listener.onReadmitted(serviceName, s.endpoint());
-        }
+        readmitted.add(s.endpoint());
       }
       if (s.penalized && now - s.penaltyUntilNanos >= 0) {
         s.penalized = false;
@@ -644,7 +659,8 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       }
     }
     boolean panicNow = usable.size() * 100 < panicThreshold * all.length;
-    if (panicNow != panic) {
+    boolean panicChanged = panicNow != panic;
+    if (panicChanged) {
       panic = panicNow;
       if (panicNow) {
         log.warn("{}: panic: only {} of {} endpoints usable, below {}%; {}", serviceName,
@@ -653,9 +669,6 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       } else {
         log.info("{}: out of panic: {} of {} endpoints usable", serviceName, usable.size(),
             all.length);
-      }
-      if (listener != null) {
-        listener.onPanic(serviceName, panicNow, usable.size(), all.length);
       }
     }
     EndpointState[] candidates;
@@ -682,6 +695,17 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     next.refreshAtNanos = refreshAt;
     next.probes = candidates.length == 0 || probes.isEmpty() ? null : probes.toArray(NONE);
     publish(all, next);
+    if (cause != null) {
+      cause.run();
+    }
+    if (listener != null) {
+      for (Endpoint e : readmitted) {
+        listener.onReadmitted(serviceName, e);
+      }
+      if (panicChanged) {
+        listener.onPanic(serviceName, panicNow, usable.size(), all.length);
+      }
+    }
   }
 
   /** The earlier of two ticker readings (which may wrap). */
@@ -760,10 +784,9 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
         log.info("{}: {} endpoints ({} added, {} removed)", serviceName, states.length,
             added.size(), removed.size());
       }
-      if (listener != null && (!added.isEmpty() || !removed.isEmpty())) {
-        listener.onEndpointsChanged(serviceName, List.copyOf(added), List.copyOf(removed));
-      }
-      rebuildLocked(now);
+      LoadBalancerListener l = listener;
+      rebuildLocked(now, l == null || (added.isEmpty() && removed.isEmpty()) ? null
+          : () -> l.onEndpointsChanged(serviceName, List.copyOf(added), List.copyOf(removed)));
     } finally {
       updateLock.unlock();
     }
@@ -828,7 +851,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       throws X {
     requireNonNull(context, "context");
     requireNonNull(call, "call");
-    retryBudget.onRequest();
+    retryThrottle.onRequest();
     List<Endpoint> tried = new ArrayList<>(retryPolicy.maxAttempts());
     List<Throwable> earlier = new ArrayList<>(0);
     for (int attempt = 1; ; attempt++) {
@@ -866,16 +889,10 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
           || attempt >= retryPolicy.maxAttempts()) {
         throw this.<X>rethrow(error, earlier);
       }
-      if (!retryBudget.tryRetry()) {
+      if (!retryThrottle.tryRetry(endpoint, attempt, error)) {
         error.addSuppressed(new RetryRefusedException("retry refused for " + serviceName
             + ": the retry budget is exhausted (" + retryPolicy.budget() + ")"));
-        if (listener != null) {
-          listener.onRetryBudgetExhausted(serviceName, error);
-        }
         throw this.<X>rethrow(error, earlier);
-      }
-      if (listener != null) {
-        listener.onRetry(serviceName, endpoint, attempt, error);
       }
       earlier.add(error);
       long backoff = retryPolicy.backoffNanos(attempt);
@@ -919,7 +936,40 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
 
   @Override
   public RetryThrottle retryThrottle() {
-    return retryBudget;
+    return retryThrottle;
+  }
+
+  /** The budget, with listener events for retries taken and refused. */
+  private final class ListeningThrottle implements RetryThrottle {
+    @Override
+    public void onRequest() {
+      retryBudget.onRequest();
+    }
+
+    @Override
+    public boolean tryRetry() {
+      return retryBudget.tryRetry();
+    }
+
+    @Override
+    public boolean tryRetry(Endpoint failed, int retry, Throwable cause) {
+      requireNonNull(failed, "failed");
+      requireNonNull(cause, "cause");
+      boolean allowed = retryBudget.tryRetry();
+      if (listener != null) {
+        if (allowed) {
+          listener.onRetry(serviceName, failed, retry, cause);
+        } else {
+          listener.onRetryBudgetExhausted(serviceName, cause);
+        }
+      }
+      return allowed;
+    }
+
+    @Override
+    public String toString() {
+      return retryBudget.toString();
+    }
   }
 
   // ---------------------------------------------------------------- views

@@ -39,6 +39,11 @@ final class RetryBudgetState implements RetryThrottle {
   }
 
   @Override
+  public boolean tryRetry(Endpoint failed, int retry, Throwable cause) {
+    return tryRetry();
+  }
+
+  @Override
   public boolean tryRetry() {
     if (budget.isUnlimited()) {
       return true;

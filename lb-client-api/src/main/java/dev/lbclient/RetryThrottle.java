@@ -13,4 +13,14 @@ public interface RetryThrottle {
 
   /** Takes one retry from the budget; false when the budget is exhausted. */
   boolean tryRetry();
+
+  /**
+   * {@link #tryRetry()}, also telling the load balancer's listeners: {@code onRetry} when the
+   * retry may go, {@code onRetryBudgetExhausted} when it may not.
+   *
+   * @param failed the endpoint whose failure prompts the retry
+   * @param retry 1 for the first retry of the call
+   * @param cause the failure
+   */
+  boolean tryRetry(Endpoint failed, int retry, Throwable cause);
 }

@@ -6,6 +6,7 @@ import dev.lbclient.NoEndpointAvailableException;
 import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
 import dev.lbclient.RetryPolicy;
+import dev.lbclient.RetryRefusedException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -57,7 +58,7 @@ final class BalancedCall {
   private final long timeoutSlackNanos;
   private final List<Endpoint> tried;
   private final List<IOException> earlier = new ArrayList<>(0);
-  private @Nullable IOException refusal;
+  private @Nullable RetryRefusedException refusal;
   private long backoffNanos;
 
   BalancedCall(Interceptor.Chain chain, LoadBalancer lb, String host, Sleeper sleeper,
@@ -231,9 +232,9 @@ final class BalancedCall {
     if (hasDeadline && backoff >= deadlineNanos - System.nanoTime()) {
       return false;
     }
-    if (!lb.retryThrottle().tryRetry()) {
-      refusal = new IOException("not retried: the retry budget of " + lb.serviceName()
-          + " is exhausted (" + policy.budget() + ")");
+    if (!lb.retryThrottle().tryRetry(endpoint, attempt, cause)) {
+      refusal = new RetryRefusedException("retry refused for " + lb.serviceName()
+          + ": the retry budget is exhausted (" + policy.budget() + ")");
       log.debug("{}: {} {} not retried after {} on {}: retry budget exhausted", host,
           request.method(), request.url().redact(), cause.getClass().getSimpleName(),
           endpoint.address());

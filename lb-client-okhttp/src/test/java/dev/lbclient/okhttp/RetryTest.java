@@ -270,8 +270,10 @@ class RetryTest {
         () -> Fixtures.get(client, "http://orders/"));
 
     assertThat(failures(lb)).isEqualTo(1);
-    assertThat(e.getSuppressed()).anySatisfy(s -> assertThat(s).hasMessageStartingWith(
-        "not retried: the retry budget of orders is exhausted"));
+    assertThat(e.getSuppressed()).anySatisfy(s -> assertThat(s)
+        .isInstanceOf(dev.lbclient.RetryRefusedException.class)
+        .hasMessage("retry refused for orders: the retry budget is exhausted "
+            + "(RetryBudget{0% of requests + 0/s over PT10S})"));
   }
 
   @Test
