@@ -92,6 +92,18 @@ final class TestSupport {
     return chi;
   }
 
+  /**
+   * Upper critical values of the chi-square distribution at significance 0.001, by degrees of
+   * freedom (standard table, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.4). Index 0 is unused.
+   */
+  private static final double[] CHI_SQUARE_0_001 = {
+      Double.NaN, 10.828, 13.816, 16.266, 18.467, 20.515, 22.458, 24.322, 26.124, 27.877, 29.588};
+
+  /** The chi-square critical value at significance 0.001 for these degrees of freedom. */
+  static double chiSquareCritical(int degreesOfFreedom) {
+    return CHI_SQUARE_0_001[degreesOfFreedom];
+  }
+
   static double[] uniform(int n) {
     double[] p = new double[n];
     java.util.Arrays.fill(p, 1.0 / n);
