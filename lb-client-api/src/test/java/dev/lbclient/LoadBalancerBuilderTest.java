@@ -106,7 +106,7 @@ class LoadBalancerBuilderTest {
   }
 
   @Test
-  void nullArguments() {
+  void setters_nullArguments() {
     LoadBalancer.Builder b = LoadBalancer.builder("orders");
     assertThatThrownBy(() -> b.endpoints(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("source");
