@@ -12,7 +12,10 @@ import org.jspecify.annotations.Nullable;
  * <p>The peak-EWMA latency (as in Finagle and Linkerd) is kept in one {@code long} so that it is
  * updated with a single CAS and no allocation: the high 32 bits hold the cost in nanoseconds as a
  * {@code float}, the low 32 bits the millisecond tick of the last update (it wraps every 49 days;
- * elapsed time is computed as an unsigned difference, exact for gaps below that).
+ * elapsed time is computed as a signed difference, exact for gaps below 24 days). A reading older
+ * than the last update counts as no time elapsed: threads race between reading the ticker and
+ * using the estimate, so a pick or a completion may carry a reading a little older than the one
+ * another thread has just stored.
  *
  * <p>Update rule for a sample {@code rtt} taken {@code td} ms after the previous one, with time
  * constant {@code tau}: if {@code rtt > cost} then {@code cost = rtt} (a slow response counts at
@@ -264,7 +267,7 @@ final class EndpointState implements EndpointStats {
   }
 
   private static double elapsedMillis(long packed, int nowMs) {
-    return Integer.toUnsignedLong(nowMs - (int) packed);
+    return Math.max(0, nowMs - (int) packed);
   }
 
   @Override

@@ -51,8 +51,9 @@ public sealed interface Strategy permits StrategyImpl {
 
   /**
    * Weighted round robin: over every cycle of W picks (W = sum of weights divided by their
-   * greatest common divisor) each endpoint gets exactly its weight, interleaved rather than in
-   * bursts. O(log n) per pick whatever the weights; equal weights fall back to plain round robin.
+   * greatest common divisor; 12 when that is 6) each endpoint gets exactly its share, interleaved
+   * rather than in bursts. O(log n) per pick whatever the weights; equal weights fall back to plain
+   * round robin.
    */
   static Strategy weightedRoundRobin() {
     return WeightedRoundRobinStrategy.INSTANCE;
