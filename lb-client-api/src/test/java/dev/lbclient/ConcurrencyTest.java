@@ -78,6 +78,8 @@ class ConcurrencyTest {
         .endpoints(EndpointSource.of(eps))
         .strategy(strategy)
         .ticker(() -> now.addAndGet(1_000))
+        .outlierDetection(OutlierDetection.disabled()) // random failures must not eject: this
+        .noCircuitBreakers()                           // test is about in-flight accounting
         .build();
     Set<Endpoint> pool = Set.of(eps);
     Queue<Pick> handOff = new ConcurrentLinkedQueue<>();

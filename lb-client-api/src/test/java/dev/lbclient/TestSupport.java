@@ -30,11 +30,17 @@ final class TestSupport {
     return result;
   }
 
-  /** A load balancer with a seeded Rng on the given ticker. */
+  /**
+   * A load balancer with a seeded Rng on the given ticker. Fault handling is off: these tests are
+   * about the pickers and the leases, and random failures would eject endpoints and open breakers
+   * (fault handling has tests of its own).
+   */
   static DefaultLoadBalancer lb(Strategy strategy, long seed, AtomicLong now, Endpoint... eps) {
     return (DefaultLoadBalancer) LoadBalancer.builder("orders")
         .endpoints(EndpointSource.of(eps))
         .strategy(strategy)
+        .outlierDetection(OutlierDetection.disabled())
+        .noCircuitBreakers()
         .rng(Rng.seeded(seed))
         .ticker(now::get)
         .build();
