@@ -183,18 +183,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       return pickExplained(context);
     }
     long now = ticker.read();
-    Picker p = currentPicker(now);
-    if (p.probes != null) {
-      EndpointState probe = probe(p.probes, now, null, null);
-      if (probe != null) {
-        return lease(probe, now);
-      }
-    }
-    EndpointState state = p.pick(context, now);
-    if (state.breaker != null && !permitted(state, now)) {
-      state = pickPermitted(p, context, now, null);
-    }
-    return lease(state, now);
+    return pickLease(currentPicker(now), context, now, null, null);
   }
 
   @Override
@@ -204,33 +193,12 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     if (avoid.isEmpty()) {
       return pick(context);
     }
-    long now = ticker.read();
-    Picker p = currentPicker(now);
     Set<String> avoided = new HashSet<>();
     for (Endpoint e : avoid) {
       avoided.add(e.address());
     }
-    if (p.probes != null) {
-      EndpointState probe = probe(p.probes, now, avoided, null);
-      if (probe != null) {
-        return lease(probe, now);
-      }
-    }
-    for (int i = 0; i < REDRAWS; i++) {
-      EndpointState s = p.pick(context, now);
-      if (!avoided.contains(s.address()) && permitted(s, now)) {
-        return lease(s, now);
-      }
-    }
-    EndpointState[] states = p.states;
-    int start = env.rng.nextInt(states.length);
-    for (int k = 0; k < states.length; k++) {
-      EndpointState s = states[(start + k) % states.length];
-      if (!avoided.contains(s.address()) && permitted(s, now)) {
-        return lease(s, now);
-      }
-    }
-    return lease(pickPermitted(p, context, now, null), now);
+    long now = ticker.read();
+    return pickLease(currentPicker(now), context, now, avoided, null);
   }
 
   @Override
@@ -238,33 +206,56 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     requireNonNull(context, "context");
     requireNonNull(filter, "filter");
     long now = ticker.read();
-    Picker p = currentPicker(now);
+    return pickLease(currentPicker(now), context, now, null, filter);
+  }
+
+  /**
+   * Every pick: an endpoint whose breaker wants probes first; then the strategy's choice, drawn
+   * again a few times while it is avoided, filtered out or refused by its breaker; then a scan from
+   * a random offset. {@code avoided} is a preference (dropped when nothing else is left), {@code
+   * filter} a requirement. In panic a breaker's refusal does not move the call (see {@link
+   * #tryLease}).
+   */
+  private Lease pickLease(Picker p, RequestContext context, long now,
+      @Nullable Set<String> avoided, @Nullable Predicate<Endpoint> filter) {
     if (p.probes != null) {
-      EndpointState probe = probe(p.probes, now, null, filter);
+      EndpointState probe = probe(p.probes, now, avoided, filter);
       if (probe != null) {
-        return lease(probe, now);
+        return lease(probe, now, true);
       }
     }
     for (int i = 0; i < REDRAWS; i++) {
       EndpointState s = p.pick(context, now);
-      if (filter.test(s.endpoint()) && permitted(s, now)) {
-        return lease(s, now);
+      Lease lease = accepted(s, avoided, filter) ? tryLease(p, s, now) : null;
+      if (lease != null) {
+        return lease;
       }
     }
     EndpointState[] states = p.states;
     int start = env.rng.nextInt(states.length);
     for (int k = 0; k < states.length; k++) {
       EndpointState s = states[(start + k) % states.length];
-      if (filter.test(s.endpoint()) && permitted(s, now)) {
-        return lease(s, now);
+      Lease lease = accepted(s, avoided, filter) ? tryLease(p, s, now) : null;
+      if (lease != null) {
+        return lease;
       }
     }
-    String reason = "no endpoint available for " + serviceName
-        + ": none of the usable endpoints is accepted by the caller's filter";
+    if (avoided != null) {
+      return pickLease(p, context, now, null, filter);
+    }
+    String reason = "no endpoint available for " + serviceName + (filter != null
+        ? ": none of the usable endpoints is accepted by the caller's filter"
+        : ": every circuit breaker refused the call");
     if (listener != null) {
       listener.onNoEndpointAvailable(serviceName, reason);
     }
     throw new NoEndpointAvailableException(serviceName, reason, statusAt(now));
+  }
+
+  private static boolean accepted(EndpointState s, @Nullable Set<String> avoided,
+      @Nullable Predicate<Endpoint> filter) {
+    return (avoided == null || !avoided.contains(s.address()))
+        && (filter == null || filter.test(s.endpoint()));
   }
 
   @Override
@@ -282,23 +273,29 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       why.append("offered a probe call: its circuit breaker is ").append(state.seenBreakerState)
           .append(" and must see calls to close");
     } else {
-      state = p.pickExplained(context, now, why);
-      if (state.breaker != null && !permitted(state, now)) {
-        String refused = state.address();
-        state = pickPermitted(p, context, now, null);
-        why.append("; the circuit breaker of ").append(refused).append(" refused, took ")
-            .append(state.address()).append(" instead");
+      EndpointState chosen = p.pickExplained(context, now, why);
+      Lease lease = tryLease(p, chosen, now);
+      if (lease == null) {
+        lease = pickLease(p, context, now, null, null);
+        why.append("; the circuit breaker of ").append(chosen.address()).append(" refused, took ")
+            .append(lease.endpoint().address()).append(" instead");
+      } else if (!lease.permitted()) {
+        why.append("; its circuit breaker refused, but in panic the call goes anyway");
       }
+      return explained(lease, why, now, p);
     }
+    return explained(lease(state, now, true), why, now, p);
+  }
+
+  private Lease explained(Lease lease, StringBuilder why, long now, Picker p) {
     List<EndpointStatus> skipped = new ArrayList<>();
     for (EndpointState s : current) {
       if (!s.usable(now)) {
         skipped.add(s.status(now));
       }
     }
-    Lease lease = lease(state, now);
-    lease.explanation(new PickExplanation(serviceName, strategy.name(), state.endpoint(),
-        why.toString(), skipped, panic));
+    lease.explanation(new PickExplanation(serviceName, strategy.name(), lease.endpoint(),
+        why.toString(), skipped, p.panic));
     return lease;
   }
 
@@ -317,12 +314,27 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     return p;
   }
 
-  private Lease lease(EndpointState state, long now) {
+  private Lease lease(EndpointState state, long now, boolean permitted) {
     state.acquire();
     if (trackTotalInFlight) {
       env.totalInFlight.increment();
     }
-    return new Lease(this, state, now);
+    return new Lease(this, state, now, permitted);
+  }
+
+  /**
+   * A lease on {@code s} if its breaker grants a permission; otherwise null, or in panic a lease
+   * without a permission: below the panic threshold the load balancer balances over every
+   * endpoint rather than crush the few whose breakers are closed (the breaker then sees none of
+   * that call). A refusal may reveal a breaker transition the picker must learn.
+   */
+  private @Nullable Lease tryLease(Picker p, EndpointState s, long now) {
+    CircuitBreaker b = s.breaker;
+    if (b == null || b.tryAcquirePermission()) {
+      return lease(s, now, true);
+    }
+    onBreakerActivity(s, now);
+    return p.panic ? lease(s, now, false) : null;
   }
 
   /**
@@ -347,46 +359,12 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     return null;
   }
 
-  /** Takes a breaker permission; a refusal may reveal a transition the picker must learn. */
-  private boolean permitted(EndpointState s, long now) {
-    CircuitBreaker b = s.breaker;
-    if (b == null || b.tryAcquirePermission()) {
-      return true;
-    }
-    onBreakerActivity(s, now);
-    return false;
-  }
-
-  /** After a refusal: redraw a few times, then scan from a random offset. */
-  private EndpointState pickPermitted(Picker p, RequestContext context, long now,
-      @Nullable EndpointState skip) {
-    for (int i = 0; i < REDRAWS; i++) {
-      EndpointState s = p.pick(context, now);
-      if (s != skip && permitted(s, now)) {
-        return s;
-      }
-    }
-    EndpointState[] states = p.states;
-    int start = env.rng.nextInt(states.length);
-    for (int k = 0; k < states.length; k++) {
-      EndpointState s = states[(start + k) % states.length];
-      if (permitted(s, now)) {
-        return s;
-      }
-    }
-    String reason = "no endpoint available for " + serviceName
-        + ": every circuit breaker refused the call";
-    if (listener != null) {
-      listener.onNoEndpointAvailable(serviceName, reason);
-    }
-    throw new NoEndpointAvailableException(serviceName, reason, statusAt(now));
-  }
-
   // ---------------------------------------------------------------- completion
 
-  /** Called exactly once per lease. */
-  void complete(EndpointState state, long startNanos, int outcome, @Nullable Throwable cause) {
-    CircuitBreaker breaker = state.breaker;
+  /** Called exactly once per lease; {@code permitted}: it holds a breaker permission. */
+  void complete(EndpointState state, long startNanos, int outcome, @Nullable Throwable cause,
+      boolean permitted) {
+    CircuitBreaker breaker = permitted ? state.breaker : null;
     if (outcome == CANCELLED) {
       if (breaker != null) {
         breaker.releasePermission();
@@ -693,6 +671,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     }
     next.timed = timed;
     next.refreshAtNanos = refreshAt;
+    next.panic = panicNow && !failOnPanic;
     next.probes = candidates.length == 0 || probes.isEmpty() ? null : probes.toArray(NONE);
     publish(all, next);
     if (cause != null) {

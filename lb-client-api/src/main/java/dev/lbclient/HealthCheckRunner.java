@@ -20,6 +20,7 @@ final class HealthCheckRunner implements AutoCloseable {
   private final HealthCheck check;
   private final boolean scheduled;
   private volatile ScheduledExecutorService executor;
+  private volatile Thread thread;
 
   HealthCheckRunner(DefaultLoadBalancer lb, HealthCheck check, boolean scheduled) {
     this.lb = lb;
@@ -34,6 +35,7 @@ final class HealthCheckRunner implements AutoCloseable {
     ScheduledExecutorService e = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lb-client-health-" + lb.serviceName());
       t.setDaemon(true);
+      thread = t;
       return t;
     });
     executor = e;
@@ -72,13 +74,19 @@ final class HealthCheckRunner implements AutoCloseable {
     return CompletableFuture.allOf(results);
   }
 
+  private static boolean join(Thread t) throws InterruptedException {
+    t.join(TimeUnit.SECONDS.toMillis(5));
+    return !t.isAlive();
+  }
+
   @Override
   public void close() {
     ScheduledExecutorService e = executor;
     if (e != null) {
       e.shutdownNow();
       try {
-        if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
+        Thread t = thread;
+        if (!e.awaitTermination(5, TimeUnit.SECONDS) || (t != null && !join(t))) {
           log.warn("{}: health-check thread did not stop within 5 s", lb.serviceName());
         }
       } catch (InterruptedException ex) {

@@ -23,6 +23,7 @@ final class Lease implements Pick {
   private final DefaultLoadBalancer owner;
   private final EndpointState state;
   private final long startNanos;
+  private final boolean permitted;
   private volatile int done;
   /** -1 until {@link #recordLatency()}. */
   private volatile long latencyNanos = -1;
@@ -30,9 +31,19 @@ final class Lease implements Pick {
   private @Nullable PickExplanation explanation;
 
   Lease(DefaultLoadBalancer owner, EndpointState state, long startNanos) {
+    this(owner, state, startNanos, true);
+  }
+
+  /** {@code permitted}: the lease holds a permission of the endpoint's circuit breaker. */
+  Lease(DefaultLoadBalancer owner, EndpointState state, long startNanos, boolean permitted) {
     this.owner = owner;
     this.state = state;
     this.startNanos = startNanos;
+    this.permitted = permitted;
+  }
+
+  boolean permitted() {
+    return permitted;
   }
 
   @Override
@@ -69,7 +80,7 @@ final class Lease implements Pick {
   @Override
   public void success() {
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, start(), DefaultLoadBalancer.SUCCESS, null);
+      owner.complete(state, start(), DefaultLoadBalancer.SUCCESS, null, permitted);
     }
   }
 
@@ -77,14 +88,14 @@ final class Lease implements Pick {
   public void failure(Throwable cause) {
     requireNonNull(cause, "cause");
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, start(), DefaultLoadBalancer.FAILURE, cause);
+      owner.complete(state, start(), DefaultLoadBalancer.FAILURE, cause, permitted);
     }
   }
 
   @Override
   public void close() {
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, startNanos, DefaultLoadBalancer.CANCELLED, null);
+      owner.complete(state, startNanos, DefaultLoadBalancer.CANCELLED, null, permitted);
     }
   }
 

@@ -4,10 +4,12 @@ package dev.lbclient;
  * Exact argmin strategies: least connections (in-flight / weight) and least time (peak-EWMA x
  * (in-flight + 1) / weight).
  *
- * <p>Ties are broken uniformly at random without allocating: the first pass finds the minimum and
- * counts the endpoints that share it, then one random draw chooses the r-th of them and a second
- * pass returns it. Counters may move between the passes; if the r-th tie has vanished the first
- * minimum found is returned, which is still an argmin of what the first pass saw.
+ * <p>Ties are broken at random in proportion to weight, without allocating: the first pass finds
+ * the minimum and sums the weights of the endpoints that share it, then one random draw chooses a
+ * point in that sum and a second pass returns its owner. So an idle pool (every load 0) serves each
+ * endpoint its weighted share, and equal weights give a uniform choice. Counters may move between
+ * the passes; if the chosen tie has vanished the first minimum found is returned, which is still an
+ * argmin of what the first pass saw.
  */
 final class LeastLoadedStrategy extends StrategyImpl {
   static final LeastLoadedStrategy LEAST_CONNECTIONS = new LeastLoadedStrategy(false);
@@ -26,17 +28,19 @@ final class LeastLoadedStrategy extends StrategyImpl {
 
   @Override
   Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
-    return new LeastLoadedPicker(states, inverse(weights), env.rng, latency);
+    return new LeastLoadedPicker(states, weights, env.rng, latency);
   }
 
   static final class LeastLoadedPicker extends Picker {
+    private final int[] weights;
     private final double[] inverseWeights;
     private final Rng rng;
     private final boolean latency;
 
-    LeastLoadedPicker(EndpointState[] states, double[] inverseWeights, Rng rng, boolean latency) {
+    LeastLoadedPicker(EndpointState[] states, int[] weights, Rng rng, boolean latency) {
       super(states);
-      this.inverseWeights = inverseWeights;
+      this.weights = weights;
+      this.inverseWeights = inverse(weights);
       this.rng = rng;
       this.latency = latency;
     }
@@ -76,23 +80,29 @@ final class LeastLoadedStrategy extends StrategyImpl {
       double min = Double.POSITIVE_INFINITY;
       int first = 0;
       int ties = 0;
+      long tieWeight = 0;
       for (int i = 0; i < n; i++) {
         double l = load(i, nowNanos);
         if (l < min) {
           min = l;
           first = i;
           ties = 1;
+          tieWeight = weights[i];
         } else if (l == min) {
           ties++;
+          tieWeight += weights[i];
         }
       }
       if (ties <= 1) {
         return states[first];
       }
-      int wanted = rng.nextInt(ties);
+      long point = rng.nextLong(tieWeight);
       for (int i = first; i < n; i++) {
-        if (load(i, nowNanos) == min && wanted-- == 0) {
-          return states[i];
+        if (load(i, nowNanos) == min) {
+          point -= weights[i];
+          if (point < 0) {
+            return states[i];
+          }
         }
       }
       return states[first];

@@ -274,8 +274,9 @@ public interface LoadBalancer extends AutoCloseable {
 
     /**
      * Below this percentage of usable endpoints the load balancer is in <em>panic</em>: it
-     * balances over all endpoints, ejected and unhealthy ones included, rather than overload the
-     * few left (Envoy's behaviour), or fails fast after {@link #failOnPanic()}. Default 50; 0
+     * balances over all endpoints, ejected, unhealthy and breaker-open ones included (a breaker's
+     * refusal then does not move the call), rather than overload the few left (Envoy's
+     * behaviour), or fails fast after {@link #failOnPanic()}. Default 50; 0
      * turns panic off (only usable endpoints are ever picked; none usable fails fast).
      *
      * @throws IllegalArgumentException if outside 0..100

@@ -72,8 +72,17 @@ final class MaglevStrategy extends StrategyImpl {
       sortedWeights[i] = weights[order[i]];
       totalWeight += sortedWeights[i];
     }
-    int m = tableSize(sorted.length);
-    int[] table = buildTable(sorted, sortedWeights, m);
+    StringBuilder key = new StringBuilder();
+    for (int i = 0; i < sorted.length; i++) {
+      key.append(sorted[i].address()).append('*').append(sortedWeights[i]).append(',');
+    }
+    String tableKey = key.toString();
+    int[] table = env.table;
+    if (table == null || !tableKey.equals(env.tableKey)) {
+      table = buildTable(sorted, sortedWeights, tableSize(sorted.length));
+      env.table = table;
+      env.tableKey = tableKey;
+    }
     double[] shares = new double[sorted.length];
     for (int i = 0; i < sorted.length; i++) {
       shares[i] = (double) sortedWeights[i] / totalWeight;

@@ -19,6 +19,9 @@ abstract class Picker {
 
   long refreshAtNanos;
 
+  /** Built in panic: picks ignore breaker refusals. Set before publication, never after. */
+  boolean panic;
+
   /**
    * Endpoints whose circuit breaker wants probe calls (OPEN with its wait over, or HALF_OPEN), or
    * null. Picks offer them a call first, within the breaker's permits, because a load-aware

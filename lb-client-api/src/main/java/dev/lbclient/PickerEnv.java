@@ -8,6 +8,14 @@ final class PickerEnv {
   /** In-flight calls across the pool; kept only when the strategy needs it. */
   final LongAdder totalInFlight;
 
+  /**
+   * The last hash table built and what it was built from, so that a rebuild for an unchanged set
+   * (a breaker or ejection timer firing) does not redo it. Only touched under the update lock.
+   */
+  @org.jspecify.annotations.Nullable String tableKey;
+
+  int @org.jspecify.annotations.Nullable [] table;
+
   PickerEnv(Rng rng, LongAdder totalInFlight) {
     this.rng = rng;
     this.totalInFlight = totalInFlight;

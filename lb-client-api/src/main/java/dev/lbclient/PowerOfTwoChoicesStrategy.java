@@ -1,9 +1,11 @@
 package dev.lbclient;
 
 /**
- * Power of two choices (Mitzenmacher): two distinct endpoints uniformly at random, the lower load
- * per unit of weight wins. The pair is drawn as an ordered pair (i uniform, j uniform over the
- * others), so returning the first on a tie is already a fair coin.
+ * Power of two choices (Mitzenmacher): two distinct endpoints at random, the lower load per unit of
+ * weight wins. With equal weights the pair is drawn uniformly as an ordered pair (i uniform, j
+ * uniform over the others), so returning the first on a tie is a fair coin. With different weights
+ * each candidate is drawn in proportion to its weight, so that an idle pool (every load 0, every
+ * comparison a tie) still serves each endpoint its weighted share.
  */
 final class PowerOfTwoChoicesStrategy extends StrategyImpl {
   static final PowerOfTwoChoicesStrategy PEAK_EWMA = new PowerOfTwoChoicesStrategy(true);
@@ -22,17 +24,22 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
 
   @Override
   Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
-    return new P2cPicker(states, inverse(weights), env.rng, latency);
+    return new P2cPicker(states, inverse(weights),
+        allEqual(weights) ? null : cumulative(weights), env.rng, latency);
   }
 
   static final class P2cPicker extends Picker {
     private final double[] inverseWeights;
+    /** Cumulative weights when they differ, else null. */
+    private final long @org.jspecify.annotations.Nullable [] ends;
     private final Rng rng;
     private final boolean latency;
 
-    P2cPicker(EndpointState[] states, double[] inverseWeights, Rng rng, boolean latency) {
+    P2cPicker(EndpointState[] states, double[] inverseWeights,
+        long @org.jspecify.annotations.Nullable [] ends, Rng rng, boolean latency) {
       super(states);
       this.inverseWeights = inverseWeights;
+      this.ends = ends;
       this.rng = rng;
       this.latency = latency;
     }
@@ -43,12 +50,37 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
       if (n == 1) {
         return states[0];
       }
-      int a = rng.nextInt(n);
-      int b = rng.nextInt(n - 1);
-      if (b >= a) {
-        b++;
-      }
+      long packed = pair(n);
+      int a = (int) (packed >>> 32);
+      int b = (int) packed;
       return load(b, nowNanos) < load(a, nowNanos) ? states[b] : states[a];
+    }
+
+    /** Two distinct indexes, packed in one long to stay allocation-free. */
+    private long pair(int n) {
+      int a;
+      int b;
+      if (ends == null) {
+        a = rng.nextInt(n);
+        b = rng.nextInt(n - 1);
+        if (b >= a) {
+          b++;
+        }
+      } else {
+        long total = ends[n - 1];
+        a = search(ends, rng.nextLong(total));
+        b = a;
+        for (int i = 0; i < 4 && b == a; i++) {
+          b = search(ends, rng.nextLong(total));
+        }
+        if (b == a) { // one dominant weight: take any other
+          b = rng.nextInt(n - 1);
+          if (b >= a) {
+            b++;
+          }
+        }
+      }
+      return ((long) a << 32) | (b & 0xFFFF_FFFFL);
     }
 
     @Override
@@ -58,11 +90,9 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
         why.append("the only endpoint");
         return states[0];
       }
-      int a = rng.nextInt(n);
-      int b = rng.nextInt(n - 1);
-      if (b >= a) {
-        b++;
-      }
+      long packed = pair(n);
+      int a = (int) (packed >>> 32);
+      int b = (int) packed;
       double la = load(a, nowNanos);
       double lb = load(b, nowNanos);
       EndpointState chosen = lb < la ? states[b] : states[a];

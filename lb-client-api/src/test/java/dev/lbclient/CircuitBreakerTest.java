@@ -184,15 +184,32 @@ class CircuitBreakerTest {
             .containsExactly(CircuitBreaker.State.OPEN, CircuitBreaker.State.OPEN));
   }
 
+  /**
+   * Breakers can cascade under a fleet-wide overload: each one that opens moves its load onto the
+   * others. Below the panic threshold the load balancer balances over every endpoint instead, and a
+   * breaker's refusal no longer moves the call.
+   */
   @Test
-  void allBreakersOpen_inPanic_stillFailFastBecauseBreakersRefuse() {
+  void breakersOpenBelowPanicThreshold_callsSpreadOverAllWithoutPermits() {
+    DefaultLoadBalancer lb = build("10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.4:80");
+    for (int i = 1; i <= 3; i++) {
+      openBreaker(lb, Endpoint.of("10.0.0." + i, 80));
+    }
+    Map<String, Integer> spread = distribution(lb, 40);
+    assertThat(spread).hasSize(4).allSatisfy((address, n) -> assertThat(n).isEqualTo(10));
+    assertThat(breakerOf(lb, A)).as("a call without a permit does not close it")
+        .isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(lb.stats()).allSatisfy(st -> assertThat(st.inFlight()).isZero());
+  }
+
+  @Test
+  void allBreakersOpen_inPanic_callsStillGo() {
     DefaultLoadBalancer lb = build("10.0.0.1:80", "10.0.0.2:80");
     openBreaker(lb, A);
     openBreaker(lb, Endpoint.of("10.0.0.2", 80));
-    assertThatThrownBy(lb::pick)
-        .isInstanceOf(NoEndpointAvailableException.class)
-        .hasMessage("no endpoint available for orders: every circuit breaker refused the call: "
-            + "[10.0.0.1:80 breaker OPEN, 10.0.0.2:80 breaker OPEN]");
+    try (Pick pick = lb.pick()) {
+      assertThat(pick.endpoint()).isNotNull();
+    }
   }
 
   @Test

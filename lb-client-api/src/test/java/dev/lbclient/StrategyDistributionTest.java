@@ -489,6 +489,17 @@ class StrategyDistributionTest {
       assertThat(chiSquare(counts, TestSupport.uniform(10))).isLessThan(chiSquareCritical(9));
     }
 
+    /** Idle, every comparison ties and the first candidate, drawn by weight, is served. */
+    @ParameterizedTest
+    @ValueSource(strings = {"PEAK_EWMA", "IN_FLIGHT"})
+    void p2c_weightedShareWhenIdle(Strategy.Load load) {
+      Endpoint[] eps = weighted(1, 2, 3, 4, 10);
+      long[] counts = countPicks(lb(Strategy.powerOfTwoChoices(load), 42, eps), eps, 100_000);
+
+      assertThat(chiSquare(counts, TestSupport.proportional(1, 2, 3, 4, 10)))
+          .isLessThan(chiSquareCritical(4));
+    }
+
     /**
      * With loads 0 < 1 < ... < n-1, endpoint i wins exactly the pairs it forms with the n-1-i more
      * loaded ones: P(i) = (n-1-i) / C(n, 2). Checks that the pair is uniform over distinct
@@ -685,13 +696,25 @@ class StrategyDistributionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"leastConnections", "leastTime"})
-    void ties_brokenUniformly(String name) {
+    void ties_brokenInProportionToWeight(String name) {
       Strategy strategy = name.equals("leastTime") ? Strategy.leastTime()
           : Strategy.leastConnections();
       Endpoint[] eps = weighted(1, 2, 3, 4, 5, 6, 7, 8);
       long[] counts = countPicks(lb(strategy, 42, eps), eps, 80_000);
 
-      assertThat(counts).doesNotContain(0L);
+      // Sequential picks: every load is 0, every pick a tie; an idle pool keeps its weights.
+      assertThat(chiSquare(counts, TestSupport.proportional(1, 2, 3, 4, 5, 6, 7, 8)))
+          .isLessThan(chiSquareCritical(7));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"leastConnections", "leastTime"})
+    void ties_equalWeights_uniform(String name) {
+      Strategy strategy = name.equals("leastTime") ? Strategy.leastTime()
+          : Strategy.leastConnections();
+      Endpoint[] eps = endpoints(8);
+      long[] counts = countPicks(lb(strategy, 42, eps), eps, 80_000);
+
       assertThat(chiSquare(counts, TestSupport.uniform(8))).isLessThan(chiSquareCritical(7));
     }
 
