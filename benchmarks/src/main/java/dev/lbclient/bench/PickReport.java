@@ -30,7 +30,8 @@ import org.knowm.xchart.style.Styler;
  * alone, so a report can be regenerated without rerunning:
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.lbclient.bench.PickReport benchmarks/results/jmh-picks.json
+ * java -cp benchmarks/target/benchmarks.jar dev.lbclient.bench.PickReport \
+ *     benchmarks/results/jmh-picks.json [--profile NAME] [--note "how the machine was"]
  * </pre>
  */
 public final class PickReport {
@@ -51,19 +52,30 @@ public final class PickReport {
   }
 
   public static void main(String[] args) throws IOException {
-    Path json = Paths.get(args.length > 0 ? args[0] : "benchmarks/results/jmh-picks.json");
+    Path json = Paths.get("benchmarks/results/jmh-picks.json");
+    String profile = "";
+    String note = "";
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--profile" -> profile = args[++i];
+        case "--note" -> note = args[++i];
+        default -> json = Paths.get(args[i]);
+      }
+    }
     String base = json.getFileName().toString().replaceFirst("\\.json$", "");
-    write(json, json.resolveSibling(base + ".md"), json.resolveSibling(base + ".png"), "", List.of());
+    write(json, json.resolveSibling(base + ".md"), json.resolveSibling(base + ".png"), profile,
+        List.of(), note);
   }
 
-  static void write(Path json, Path markdown, Path png, String profile, List<String> missing)
-      throws IOException {
+  static void write(Path json, Path markdown, Path png, String profile, List<String> missing,
+      String note) throws IOException {
     JsonArray runs;
     try (Reader reader = Files.newBufferedReader(json, StandardCharsets.UTF_8)) {
       runs = JsonParser.parseReader(reader).getAsJsonArray();
     }
     List<Row> rows = rows(runs);
-    Files.writeString(markdown, markdown(runs, rows, profile, missing), StandardCharsets.UTF_8);
+    Files.writeString(markdown, markdown(runs, rows, profile, missing, note),
+        StandardCharsets.UTF_8);
     chart(rows, png);
   }
 
@@ -106,9 +118,13 @@ public final class PickReport {
     return s.equals("NaN") ? Double.NaN : Double.parseDouble(s);
   }
 
-  static String markdown(JsonArray runs, List<Row> rows, String profile, List<String> missing) {
+  static String markdown(JsonArray runs, List<Row> rows, String profile, List<String> missing,
+      String note) {
     StringBuilder md = new StringBuilder();
     md.append("# Pick cost (JMH)\n\n");
+    if (!note.isEmpty()) {
+      md.append("**").append(note).append("**\n\n");
+    }
     if (runs.size() > 0) {
       JsonObject first = runs.get(0).getAsJsonObject();
       md.append("JMH ").append(first.get("jmhVersion").getAsString())
@@ -122,8 +138,8 @@ public final class PickReport {
           .append(first.get("measurementIterations").getAsInt()).append(" x ")
           .append(first.get("measurementTime").getAsString()).append(" measurement, `-prof gc`.")
           .append(" Average time per pick; ± is JMH's 99.9% confidence half-width;")
-          .append(" B/op is `gc.alloc.rate.norm`; × floor is the ratio to the floor of the same")
-          .append(" endpoints, weights and threads.\n\n");
+          .append(" B/op is `gc.alloc.rate.norm`; × floor is the ratio to the floor run at the same")
+          .append(" endpoints and threads (the floors ignore weights).\n\n");
     }
     section(md, "Picker alone (beside `floor`)", rows.stream().filter(r -> !r.lease()).toList(), rows);
     section(md, "Full lease: pick + success (beside `floor.lease`)",
@@ -143,10 +159,11 @@ public final class PickReport {
     md.append("| impl | endpoints | weights | threads | ns/op | ± | × floor | B/op |\n");
     md.append("|---|---:|---|---:|---:|---:|---:|---:|\n");
     for (Row r : section) {
+      // The floors ignore weights: prefer the floor run with the same weights, else any.
       Optional<Row> floor = all.stream()
           .filter(f -> f.impl().equals(r.floorName()) && f.endpoints() == r.endpoints()
-              && f.weights().equals(r.weights()) && f.threads() == r.threads())
-          .findFirst();
+              && f.threads() == r.threads())
+          .min(Comparator.comparing(f -> f.weights().equals(r.weights()) ? 0 : 1));
       String ratio = floor.map(f -> String.format(Locale.ROOT, "%.1f", r.score() / f.score()))
           .orElse("");
       md.append("| ").append(r.impl())

@@ -2,6 +2,7 @@ package dev.lbclient.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
@@ -107,6 +109,7 @@ public final class PickRunner {
   public static List<String> run(Profile profile, Path out, VerboseMode verbosity)
       throws RunnerException, IOException {
     Files.createDirectories(out);
+    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     List<RunResult> results = new ArrayList<>();
     Set<String> wanted = new LinkedHashSet<>();
     for (Group group : profile.groups()) {
@@ -144,8 +147,14 @@ public final class PickRunner {
         StandardCharsets.UTF_8)) {
       ResultFormatFactory.getInstance(ResultFormatType.JSON, ps).writeOut(results);
     }
+    double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    String note = String.format(Locale.ROOT, "System load average (1 min) on %d CPUs: %.1f when"
+        + " the run started, %.1f when it ended.%s",
+        Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter,
+        Math.max(loadBefore, loadAfter) > Runtime.getRuntime().availableProcessors()
+            ? " Other work was competing for the CPUs: the figures are noisy." : "");
     PickReport.write(json, out.resolve("jmh-picks.md"), out.resolve("jmh-picks.png"),
-        profile.name(), List.copyOf(wanted));
+        profile.name(), List.copyOf(wanted), note);
     System.out.println("Wrote " + json + ", jmh-picks.md and jmh-picks.png in " + out);
     return List.copyOf(wanted);
   }
