@@ -49,16 +49,29 @@ public final class LbClientTargets {
 
   /**
    * The full lease: {@code lb.pick(ctx)} then {@code pick.success()} through a real load balancer
-   * with the system ticker. Returns the lease, which therefore escapes, as it does in real use
+   * with the system ticker and the default configuration (per-endpoint circuit breakers, outlier
+   * detection); a name ending in {@link #NO_BREAKERS} leaves the breakers out. Returns the lease, which therefore escapes, as it does in real use
    * where it is held across the call.
    */
   public static PickTarget lease(String strategyName, Workload w) {
-    LoadBalancer lb = LoadBalancer.builder("bench")
+    boolean noBreakers = strategyName.endsWith(NO_BREAKERS);
+    String name = noBreakers
+        ? strategyName.substring(0, strategyName.length() - NO_BREAKERS.length())
+        : strategyName;
+    LoadBalancer.Builder builder = LoadBalancer.builder("bench")
         .endpoints(EndpointSource.of(endpoints(w)))
-        .strategy(strategy(strategyName))
-        .build();
-    return new LeaseTarget(lb, contexts(strategyName, w));
+        .strategy(strategy(name));
+    if (noBreakers) {
+      builder.noCircuitBreakers();
+    }
+    return new LeaseTarget(builder.build(), contexts(name, w));
   }
+
+  /**
+   * Suffix of a lease target built with {@code noCircuitBreakers()}: the default keeps one
+   * Resilience4j breaker per endpoint, asked for a permit at each pick and told each outcome.
+   */
+  public static final String NO_BREAKERS = ".noBreakers";
 
   static Endpoint[] endpoints(Workload w) {
     Endpoint[] endpoints = new Endpoint[w.size()];

@@ -52,6 +52,7 @@ public class PickBenchmark {
       "lbclient.roundRobin", "lbclient.weightedRoundRobin", "lbclient.leastConnections",
       "lbclient.leastTime", "lbclient.powerOfTwoChoices", "lbclient.consistentHash",
       "lbclient.ipHash", "lbclient.random", "lbclient.consistentHash.bounded",
+      "lbclient.roundRobin.noBreakers",
       "proto.roundRobinThreadLocal", "proto.roundRobinStriped"})
   public String impl;
 

@@ -28,7 +28,8 @@ public final class Targets {
   public static final List<String> PICKERS =
       STRATEGIES.stream().map(s -> "lbclient.picker." + s).toList();
   public static final List<String> LEASES = Stream.concat(
-      STRATEGIES.stream().map(s -> "lbclient." + s), Stream.of("lbclient.consistentHash.bounded"))
+      STRATEGIES.stream().map(s -> "lbclient." + s),
+      Stream.of("lbclient.consistentHash.bounded", "lbclient.roundRobin.noBreakers"))
       .toList();
   public static final List<String> PROTOTYPES = List.of(
       "proto.picker.roundRobinThreadLocal", "proto.picker.roundRobinStriped",
