@@ -1,0 +1,54 @@
+package dev.lbclient.lab;
+
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one run of one scenario with one contender measured. Latencies are per logical request
+ * (retries included), from its scheduled arrival to its answer or its timeout, in microseconds.
+ */
+record RunResult(
+    String scenario,
+    String contender,
+    long requests,
+    long successes,
+    long attempts,
+    long retries,
+    long noEndpoint,
+    long ejections,
+    long breakerOpenings,
+    long panics,
+    /** Pickers published by all the clients' load balancers (strategy rebuilds). */
+    long pickersBuilt,
+    Histogram latencyMicros,
+    /** Attempts sent to each server slot per time bucket: [bucket][slot]. */
+    long[][] load,
+    long bucketNanos,
+    long wallMillis) {
+
+  static final String CSV_HEADER = "scenario,strategy,requests,success_rate,p50_ms,p99_ms,p999_ms";
+
+  double successRate() {
+    return requests == 0 ? 0 : (double) successes / requests;
+  }
+
+  double percentileMillis(double percentile) {
+    return latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  String csvRow() {
+    return String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.3f,%.3f,%.3f", scenario, contender,
+        requests, successRate(), percentileMillis(50), percentileMillis(99),
+        percentileMillis(99.9));
+  }
+
+  /** A line for the console: the CSV figures plus fault-handling counts and wall time. */
+  String summary() {
+    return String.format(Locale.ROOT,
+        "%-20s %-40s req=%7d ok=%.4f p50=%8.2f p99=%8.2f p999=%8.2f ms | attempts=%d"
+            + " retries=%d noEndpoint=%d ejections=%d breakerOpens=%d panics=%d pickers=%d | %d ms",
+        scenario, contender, requests, successRate(), percentileMillis(50),
+        percentileMillis(99), percentileMillis(99.9), attempts, retries, noEndpoint, ejections,
+        breakerOpenings, panics, pickersBuilt, wallMillis);
+  }
+}

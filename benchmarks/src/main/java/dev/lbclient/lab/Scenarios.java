@@ -1,0 +1,160 @@
+package dev.lbclient.lab;
+
+import dev.lbclient.lab.Scenario.ServerSpec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The lab's scenarios. Every moment of a scenario (its length, when a server turns slow, when a
+ * deploy step happens, how long a new server warms up) is multiplied by a time scale, so that a
+ * smoke run replays the same story in a couple of seconds; latencies, timeouts and loads are not
+ * scaled.
+ *
+ * <p>Defaults at scale 1 (10 clients in every scenario):
+ *
+ * <ul>
+ *   <li><b>linkerd2016</b>: 11 servers, 25 slots each, lognormal service time (median 167 ms,
+ *       sigma 0.5); 1000 rps (about 69% busy); 1 s timeout; 60 s; server 0 serves in a fixed 2 s
+ *       from 15 s to 45 s. After Linkerd's "Beyond Round Robin" (2016).
+ *   <li><b>linkerd2017</b> and <b>linkerd2017-retries</b>: 10 servers, 100 slots each, medians
+ *       spread evenly from 0 (2 ms) to 2 s (lognormal, sigma 0.3); the five slowest also fail 10%
+ *       to 50% of their calls (after their service time); 1000 rps; 3 s timeout; 60 s; without
+ *       and with retries (default {@link dev.lbclient.RetryPolicy}: 3 attempts, 20% + 10/s
+ *       budget per client).
+ *   <li><b>slow-node</b>: 10 servers, 8 slots, lognormal (median 20 ms, sigma 0.5); server 0 is
+ *       10x slower (median 200 ms) throughout; 60% of capacity (about 1930 rps); 1 s timeout;
+ *       60 s.
+ *   <li><b>heterogeneous</b>: 10 servers with 4, 4, 4, 8, 8, 8, 12, 12, 16, 16 slots (capacity 1x
+ *       to 4x; endpoint weights 1 to 4, as an operator would set them), lognormal (median 20 ms,
+ *       sigma 0.5); 70% of capacity (about 2840 rps); 1 s timeout; 60 s.
+ *   <li><b>deploy-churn</b>: 10 servers, 16 slots, lognormal (median 30 ms, sigma 0.5); 60% of
+ *       capacity (about 2820 rps); 1 s timeout; 60 s; a rolling deploy replaces server i at 5 +
+ *       5i s by a new address that starts 3x slower and warms up over 15 s; the old one drains
+ *       for 2 s, then shuts down; each client's list ({@code MutableEndpointSource}) learns of a
+ *       step after a delay uniform in [0, 2.5 s], so some clients still call a server that is gone.
+ * </ul>
+ */
+final class Scenarios {
+  static final List<String> NAMES = List.of("linkerd2016", "linkerd2017", "linkerd2017-retries",
+      "slow-node", "heterogeneous", "deploy-churn");
+
+  /** Virtual length of every scenario at scale 1. */
+  static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
+
+  private Scenarios() {}
+
+  /** The named scenario with its moments multiplied by {@code scale}. */
+  static Scenario byName(String name, double scale) {
+    if (!(scale > 0)) {
+      throw new IllegalArgumentException("scale: " + scale + " (expected: > 0)");
+    }
+    switch (name) {
+      case "linkerd2016":
+        return linkerd2016(scale);
+      case "linkerd2017":
+        return linkerd2017(scale, false);
+      case "linkerd2017-retries":
+        return linkerd2017(scale, true);
+      case "slow-node":
+        return slowNode(scale);
+      case "heterogeneous":
+        return heterogeneous(scale);
+      case "deploy-churn":
+        return deployChurn(scale);
+      default:
+        throw new IllegalArgumentException("scenario: " + name + " (expected one of " + NAMES
+            + ")");
+    }
+  }
+
+  private static long at(double seconds, double scale) {
+    return Math.round(seconds * scale * 1e9);
+  }
+
+  private static Duration scaled(double seconds, double scale) {
+    return Duration.ofNanos(at(seconds, scale));
+  }
+
+  static Scenario linkerd2016(double scale) {
+    ServiceTime normal = ServiceTime.lognormal(Duration.ofMillis(167), 0.5);
+    Scenario.Builder b = Scenario.builder("linkerd2016",
+        "11 servers, median 167 ms; server 0 at a fixed 2 s for the middle half; 1000 rps; 1 s"
+            + " timeout");
+    for (int i = 0; i < 11; i++) {
+      b.server(new ServerSpec(25, normal));
+    }
+    return b.rps(1000)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .at(at(15, scale), "server 0 fixed at 2 s",
+            c -> c.serviceTime(0, ServiceTime.fixed(Duration.ofSeconds(2))))
+        .at(at(45, scale), "server 0 back to normal", c -> c.serviceTime(0, normal))
+        .build();
+  }
+
+  static Scenario linkerd2017(double scale, boolean retries) {
+    Scenario.Builder b = Scenario.builder(retries ? "linkerd2017-retries" : "linkerd2017",
+        "10 servers, medians 0 to 2 s, the 5 slowest failing 10-50%; 1000 rps; 3 s timeout"
+            + (retries ? "; retries" : "; no retries"));
+    for (int i = 0; i < 10; i++) {
+      long medianMillis = Math.max(2, Math.round(2000.0 * i / 9));
+      double failure = i >= 5 ? (i - 4) * 0.1 : 0.0;
+      b.server(new ServerSpec(100,
+          ServiceTime.lognormal(Duration.ofMillis(medianMillis), 0.3), failure, 1));
+    }
+    return b.sameWorkloadAs("linkerd2017")
+        .rps(1000)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(3))
+        .retries(retries)
+        .build();
+  }
+
+  static Scenario slowNode(double scale) {
+    Scenario.Builder b = Scenario.builder("slow-node",
+        "10 servers, median 20 ms, server 0 10x slower; 60% of capacity; 1 s timeout");
+    b.server(new ServerSpec(8, ServiceTime.lognormal(Duration.ofMillis(200), 0.5)));
+    for (int i = 1; i < 10; i++) {
+      b.server(new ServerSpec(8, ServiceTime.lognormal(Duration.ofMillis(20), 0.5)));
+    }
+    return b.utilization(0.6)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .build();
+  }
+
+  static Scenario heterogeneous(double scale) {
+    Scenario.Builder b = Scenario.builder("heterogeneous",
+        "10 servers of capacity 1x to 4x (weights set), median 20 ms; 70% of capacity; 1 s"
+            + " timeout");
+    int[] sizes = {1, 1, 1, 2, 2, 2, 3, 3, 4, 4};
+    for (int size : sizes) {
+      b.server(new ServerSpec(4 * size, ServiceTime.lognormal(Duration.ofMillis(20), 0.5), 0,
+          size));
+    }
+    return b.utilization(0.7)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .build();
+  }
+
+  static Scenario deployChurn(double scale) {
+    ServerSpec spec = new ServerSpec(16, ServiceTime.lognormal(Duration.ofMillis(30), 0.5));
+    Scenario.Builder b = Scenario.builder("deploy-churn",
+        "10 servers, median 30 ms, replaced one by one (cold 3x, 2 s drain, lists lag up to"
+            + " 2.5 s); 60% of capacity; 1 s timeout");
+    for (int i = 0; i < 10; i++) {
+      b.server(spec);
+    }
+    for (int i = 0; i < 10; i++) {
+      int slot = i;
+      b.at(at(5 + 5 * i, scale), "replace server " + i,
+          c -> c.replace(slot, spec, 3.0, scaled(15, scale), scaled(2, scale),
+              scaled(2.5, scale)));
+    }
+    return b.utilization(0.6)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .build();
+  }
+}
