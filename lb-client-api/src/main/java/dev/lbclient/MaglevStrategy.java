@@ -12,7 +12,8 @@ import java.util.Comparator;
  * skip) mod M}, a permutation of the slots because M is prime. Endpoints take turns claiming their
  * next free preferred slot until the table is full, so each owns M/n slots give or take one. With
  * weights, an endpoint takes a turn in a round only when its accumulated credit (its weight added
- * each round) reaches the largest weight, so slot counts follow the weights. Endpoints are ordered
+ * each round) reaches the largest weight, so slot counts follow the weights; every endpoint takes
+ * the first round, so even the lightest owns a slot. Endpoints are ordered
  * by address before building, so every client that sees the same set builds the same table
  * whatever order its source listed them in. Removing one endpoint frees its slots and disturbs few
  * others: about 1/n of the keys move.
@@ -90,25 +91,22 @@ final class MaglevStrategy extends StrategyImpl {
     return new MaglevPicker(sorted, table, shares, env, clientAddress, loadFactor);
   }
 
-  /** The smallest prime >= max(65537, 100 n): Maglev wants M well above 100 n for balance. */
-  static int tableSize(int endpoints) {
-    long candidate = Math.max(MIN_TABLE_SIZE, 100L * endpoints);
-    while (!isPrime(candidate)) {
-      candidate++;
-    }
-    return Math.toIntExact(candidate);
-  }
+  /**
+   * Table sizes: primes near 65536 x 10^k. Maglev wants at least 100 slots per endpoint for
+   * balance (about 1%), but the size must change rarely, because a new size remaps nearly every
+   * key: so it steps through this fixed ladder (65537 up to 655 endpoints, 655373 up to 6553,
+   * 6553621 beyond) rather than follow the pool size. Every client that sees the same number of
+   * endpoints picks the same size.
+   */
+  private static final int[] TABLE_SIZES = {65_537, 655_373, 6_553_621};
 
-  private static boolean isPrime(long v) {
-    if (v < 2 || v % 2 == 0) {
-      return v == 2;
-    }
-    for (long d = 3; d * d <= v; d += 2) {
-      if (v % d == 0) {
-        return false;
+  static int tableSize(int endpoints) {
+    for (int size : TABLE_SIZES) {
+      if (100L * endpoints <= size) {
+        return size;
       }
     }
-    return true;
+    return TABLE_SIZES[TABLE_SIZES.length - 1];
   }
 
   static int[] buildTable(EndpointState[] states, int m) {
@@ -129,6 +127,7 @@ final class MaglevStrategy extends StrategyImpl {
     long maxWeight = 0;
     for (int i = 0; i < n; i++) {
       String address = states[i].address();
+      credit[i] = Long.MAX_VALUE / 4; // a turn in the first round, whatever the weight
       offset[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_OFFSET), m);
       skip[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_SKIP), m - 1) + 1;
       weight[i] = weights[i];
@@ -139,11 +138,15 @@ final class MaglevStrategy extends StrategyImpl {
     int filled = 0;
     while (true) {
       for (int i = 0; i < n; i++) {
-        credit[i] += weight[i];
-        if (credit[i] < maxWeight) {
-          continue;
+        if (credit[i] >= Long.MAX_VALUE / 4) {
+          credit[i] = 0;
+        } else {
+          credit[i] += weight[i];
+          if (credit[i] < maxWeight) {
+            continue;
+          }
+          credit[i] -= maxWeight;
         }
-        credit[i] -= maxWeight;
         int slot;
         do {
           slot = (int) ((offset[i] + next[i] * skip[i]) % m);

@@ -95,8 +95,10 @@ public sealed interface Strategy permits StrategyImpl {
   /**
    * Consistent hashing on {@link RequestContext#key()} with a Maglev lookup table: a key maps to
    * the same endpoint in every client, and removing one of n endpoints moves only about 1/n of the
-   * keys. The table has a prime size of at least 65537 and at least 100 slots per endpoint; weights
-   * are honoured. A pick without a key goes to a random endpoint.
+   * keys. The table has 65537 slots up to 655 endpoints, 655373 up to 6553 and 6553621 beyond
+   * (at least 100 per endpoint, for balance within about 1%); crossing one of those sizes remaps
+   * nearly every key, once. Weights are honoured; every endpoint owns at least one slot. A pick
+   * without a key goes to a random endpoint.
    */
   static Strategy consistentHash() {
     return MaglevStrategy.KEY;
@@ -132,91 +134,5 @@ public sealed interface Strategy permits StrategyImpl {
    */
   static Strategy random() {
     return RandomStrategy.INSTANCE;
-  }
-}
-
-/** The internal side of a strategy: builds pickers. Every strategy is a subclass. */
-abstract non-sealed class StrategyImpl implements Strategy {
-  /**
-   * Builds a picker over a non-empty snapshot, with weights[i] the weight of states[i] (at least
-   * 1). Called under the load balancer's update lock; the arrays are not modified afterwards.
-   */
-  abstract Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env);
-
-  /** Builds a picker with the {@linkplain #baseWeights base weights} of the endpoints. */
-  final Picker newPicker(EndpointState[] states, PickerEnv env) {
-    return newPicker(states, baseWeights(states), env);
-  }
-
-  /** False for strategies that ignore configured weights (plain round robin). */
-  boolean honorsWeights() {
-    return true;
-  }
-
-  /** False for strategies where slow start would break affinity (the hash strategies). */
-  boolean supportsSlowStart() {
-    return true;
-  }
-
-  /** True when leases must keep a pool-wide in-flight total for this strategy. */
-  boolean needsTotalInFlight() {
-    return false;
-  }
-
-  /** The endpoints' configured weights, or all 1 when this strategy ignores weights. */
-  final int[] baseWeights(EndpointState[] states) {
-    int[] weights = new int[states.length];
-    for (int i = 0; i < states.length; i++) {
-      weights[i] = honorsWeights() ? states[i].endpoint().weight() : 1;
-    }
-    return weights;
-  }
-
-  @Override
-  public String toString() {
-    return name();
-  }
-
-  static boolean allEqual(int[] weights) {
-    for (int w : weights) {
-      if (w != weights[0]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  static double[] inverse(int[] weights) {
-    double[] inverse = new double[weights.length];
-    for (int i = 0; i < weights.length; i++) {
-      inverse[i] = 1.0 / weights[i];
-    }
-    return inverse;
-  }
-
-  /** ends[i] = weights[0] + ... + weights[i]. */
-  static long[] cumulative(int[] weights) {
-    long[] ends = new long[weights.length];
-    long end = 0;
-    for (int i = 0; i < weights.length; i++) {
-      end += weights[i];
-      ends[i] = end;
-    }
-    return ends;
-  }
-
-  /** The first i with point < ends[i]; ends is increasing and point < ends[last]. */
-  static int search(long[] ends, long point) {
-    int lo = 0;
-    int hi = ends.length - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (point < ends[mid]) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    return lo;
   }
 }

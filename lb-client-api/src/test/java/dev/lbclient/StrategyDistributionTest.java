@@ -802,6 +802,26 @@ class StrategyDistributionTest {
       }
     }
 
+    /**
+     * Past 655 endpoints the table used to be sized from the pool, so removing one of 1000
+     * changed the size and remapped 99.9% of keys. With the size ladder only Maglev's own
+     * disruption is left (about 0.4% of keys here, with 65 slots per endpoint).
+     */
+    @Test
+    void removeOne_ofAThousand_remapsUnderOnePercent() {
+      Endpoint[] eps = endpoints(1_000);
+      Endpoint[] rest = Arrays.copyOf(eps, eps.length - 1);
+      MaglevStrategy.MaglevPicker before = picker(Strategy.consistentHash(), eps);
+      MaglevStrategy.MaglevPicker after = picker(Strategy.consistentHash(), rest);
+      int moved = 0;
+      for (int k = 0; k < KEYS; k++) {
+        if (!ownerAddress(before, "key-" + k).equals(ownerAddress(after, "key-" + k))) {
+          moved++;
+        }
+      }
+      assertThat(moved).isLessThan(KEYS / 100);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {10, 100})
     void removeOne_movesFewKeys(int n) {
@@ -861,15 +881,39 @@ class StrategyDistributionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 10, 655, 656, 1_000, 5_000})
-    void tableSize_primeAndLargeEnough(int n) {
+    @ValueSource(ints = {1, 3, 10, 655, 656, 1_000, 5_000, 6_553, 6_554, 60_000})
+    void tableSize_primeFromTheLadder_atLeast100SlotsPerEndpoint(int n) {
       int m = MaglevStrategy.tableSize(n);
 
-      assertThat(m).isGreaterThanOrEqualTo(Math.max(65_537, 100 * n));
+      assertThat(m).isIn(65_537, 655_373, 6_553_621);
+      assertThat(m).isGreaterThanOrEqualTo(100 * n);
       assertThat(java.math.BigInteger.valueOf(m).isProbablePrime(50)).isTrue();
-      for (int smaller = Math.max(65_537, 100 * n); smaller < m; smaller++) {
-        assertThat(java.math.BigInteger.valueOf(smaller).isProbablePrime(50)).isFalse();
+    }
+
+    /** A new size remaps nearly every key, so it may only change at the ladder's steps. */
+    @Test
+    void tableSize_changesOnlyAtTheLadderSteps() {
+      for (int n = 2; n <= 20_000; n++) {
+        if (MaglevStrategy.tableSize(n) != MaglevStrategy.tableSize(n - 1)) {
+          assertThat(n - 1).isIn(655, 6_553);
+        }
       }
+    }
+
+    /** The credit scheme alone would leave weight 1 without a slot beside weights of 1000. */
+    @Test
+    void table_lightestWeightStillOwnsASlot() {
+      int[] weights = new int[1_000];
+      for (int i = 0; i < weights.length; i++) {
+        weights[i] = i + 1;
+      }
+      EndpointState[] states = states(weighted(weights));
+      int[] table = MaglevStrategy.buildTable(states, MaglevStrategy.tableSize(states.length));
+      int[] slots = new int[states.length];
+      for (int owner : table) {
+        slots[owner]++;
+      }
+      assertThat(Arrays.stream(slots).min().getAsInt()).isPositive();
     }
 
     @Test

@@ -1,0 +1,87 @@
+package dev.lbclient;
+
+/** The internal side of a strategy: builds pickers. Every strategy is a subclass. */
+abstract non-sealed class StrategyImpl implements Strategy {
+  /**
+   * Builds a picker over a non-empty snapshot, with weights[i] the weight of states[i] (at least
+   * 1). Called under the load balancer's update lock; the arrays are not modified afterwards.
+   */
+  abstract Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env);
+
+  /** Builds a picker with the {@linkplain #baseWeights base weights} of the endpoints. */
+  final Picker newPicker(EndpointState[] states, PickerEnv env) {
+    return newPicker(states, baseWeights(states), env);
+  }
+
+  /** False for strategies that ignore configured weights (plain round robin). */
+  boolean honorsWeights() {
+    return true;
+  }
+
+  /** False for strategies where slow start would break affinity (the hash strategies). */
+  boolean supportsSlowStart() {
+    return true;
+  }
+
+  /** True when leases must keep a pool-wide in-flight total for this strategy. */
+  boolean needsTotalInFlight() {
+    return false;
+  }
+
+  /** The endpoints' configured weights, or all 1 when this strategy ignores weights. */
+  final int[] baseWeights(EndpointState[] states) {
+    int[] weights = new int[states.length];
+    for (int i = 0; i < states.length; i++) {
+      weights[i] = honorsWeights() ? states[i].endpoint().weight() : 1;
+    }
+    return weights;
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+
+  static boolean allEqual(int[] weights) {
+    for (int w : weights) {
+      if (w != weights[0]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static double[] inverse(int[] weights) {
+    double[] inverse = new double[weights.length];
+    for (int i = 0; i < weights.length; i++) {
+      inverse[i] = 1.0 / weights[i];
+    }
+    return inverse;
+  }
+
+  /** ends[i] = weights[0] + ... + weights[i]. */
+  static long[] cumulative(int[] weights) {
+    long[] ends = new long[weights.length];
+    long end = 0;
+    for (int i = 0; i < weights.length; i++) {
+      end += weights[i];
+      ends[i] = end;
+    }
+    return ends;
+  }
+
+  /** The first i with point < ends[i]; ends is increasing and point < ends[last]. */
+  static int search(long[] ends, long point) {
+    int lo = 0;
+    int hi = ends.length - 1;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (point < ends[mid]) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+}
