@@ -1,14 +1,10 @@
 package dev.lbclient.grpc;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.lbclient.DnsEndpointSource;
 import dev.lbclient.Endpoint;
 import io.grpc.Attributes;
 import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
 import java.net.URI;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves targets of the scheme {@value GrpcLoadBalancing#DNS_SCHEME} through the core's DNS
@@ -28,38 +24,20 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe and stateless.
  */
-public final class DnsNameResolverProvider extends NameResolverProvider {
+public final class DnsNameResolverProvider extends SchemeResolverProvider {
 
   /** For {@link java.util.ServiceLoader}. */
-  public DnsNameResolverProvider() {}
-
-  @Override
-  protected boolean isAvailable() {
-    return true;
-  }
-
-  @Override
-  protected int priority() {
-    return 5;
-  }
-
-  @Override
-  public String getDefaultScheme() {
-    return GrpcLoadBalancing.DNS_SCHEME;
+  public DnsNameResolverProvider() {
+    super(GrpcLoadBalancing.DNS_SCHEME);
   }
 
   /**
-   * {@inheritDoc}
+   * A resolver for {@code targetUri}.
    *
    * @throws IllegalArgumentException if the path is neither an SRV name nor {@code host:port}
    */
   @Override
-  public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-    requireNonNull(targetUri, "targetUri");
-    requireNonNull(args, "args");
-    if (!GrpcLoadBalancing.DNS_SCHEME.equals(targetUri.getScheme())) {
-      return null;
-    }
+  NameResolver resolver(URI targetUri, NameResolver.Args args) {
     String path = targetUri.getPath();
     String name = path == null ? "" : path.startsWith("/") ? path.substring(1) : path;
     if (name.startsWith("_")) {

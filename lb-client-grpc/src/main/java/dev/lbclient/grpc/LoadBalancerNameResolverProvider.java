@@ -1,13 +1,9 @@
 package dev.lbclient.grpc;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.lbclient.LoadBalancer;
 import io.grpc.Attributes;
 import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
 import java.net.URI;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves targets of the scheme {@value GrpcLoadBalancing#SCHEME}, {@code
@@ -19,39 +15,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe and stateless.
  */
-public final class LoadBalancerNameResolverProvider extends NameResolverProvider {
+public final class LoadBalancerNameResolverProvider extends SchemeResolverProvider {
 
   /** For {@link java.util.ServiceLoader}. */
-  public LoadBalancerNameResolverProvider() {}
-
-  @Override
-  protected boolean isAvailable() {
-    return true;
-  }
-
-  @Override
-  protected int priority() {
-    return 5;
-  }
-
-  @Override
-  public String getDefaultScheme() {
-    return GrpcLoadBalancing.SCHEME;
+  public LoadBalancerNameResolverProvider() {
+    super(GrpcLoadBalancing.SCHEME);
   }
 
   /**
-   * {@inheritDoc}
+   * A resolver for {@code targetUri}.
    *
    * @throws IllegalArgumentException if the channel was not built by {@link
    *     GrpcLoadBalancing#channelFor}; the channel builder's {@code build()} then throws it
    */
   @Override
-  public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-    requireNonNull(targetUri, "targetUri");
-    requireNonNull(args, "args");
-    if (!GrpcLoadBalancing.SCHEME.equals(targetUri.getScheme())) {
-      return null;
-    }
+  NameResolver resolver(URI targetUri, NameResolver.Args args) {
     LoadBalancer lb = args.getArg(GrpcLoadBalancing.LOAD_BALANCER_ARG);
     if (lb == null) {
       throw new IllegalArgumentException("target: '" + targetUri + "' (expected: a channel from"

@@ -1,16 +1,12 @@
 package dev.lbclient.grpc;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import io.grpc.Attributes;
 import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves targets of the scheme {@value GrpcLoadBalancing#STATIC_SCHEME}: a fixed list of
@@ -30,39 +26,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe and stateless.
  */
-public final class StaticNameResolverProvider extends NameResolverProvider {
+public final class StaticNameResolverProvider extends SchemeResolverProvider {
 
   /** For {@link java.util.ServiceLoader}. */
-  public StaticNameResolverProvider() {}
-
-  @Override
-  protected boolean isAvailable() {
-    return true;
-  }
-
-  @Override
-  protected int priority() {
-    return 5;
-  }
-
-  @Override
-  public String getDefaultScheme() {
-    return GrpcLoadBalancing.STATIC_SCHEME;
+  public StaticNameResolverProvider() {
+    super(GrpcLoadBalancing.STATIC_SCHEME);
   }
 
   /**
-   * {@inheritDoc}
+   * A resolver for {@code targetUri}.
    *
    * @throws IllegalArgumentException if the list is empty or an entry does not parse; the channel
    *     builder's {@code build()} then throws it
    */
   @Override
-  public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-    requireNonNull(targetUri, "targetUri");
-    requireNonNull(args, "args");
-    if (!GrpcLoadBalancing.STATIC_SCHEME.equals(targetUri.getScheme())) {
-      return null;
-    }
+  NameResolver resolver(URI targetUri, NameResolver.Args args) {
     List<Endpoint> endpoints = parse(targetUri);
     String authority = targetUri.getAuthority();
     return new EndpointNameResolver(
