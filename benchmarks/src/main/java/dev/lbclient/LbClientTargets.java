@@ -29,7 +29,6 @@ public final class LbClientTargets {
       case "ipHash" -> Strategy.ipHash();
       case "random" -> Strategy.random();
       case "roundRobinThreadLocal" -> PrototypeStrategies.THREAD_LOCAL_ROUND_ROBIN;
-      case "roundRobinStriped" -> PrototypeStrategies.STRIPED_ROUND_ROBIN;
       default -> throw new IllegalArgumentException("strategy: " + name);
     };
   }

@@ -1,22 +1,18 @@
 package dev.lbclient;
 
 /**
- * Benchmark-only strategies wrapping the round-robin prototypes, so that they can also be measured
- * through a real load balancer (a full lease). Not part of the library.
+ * A benchmark-only strategy wrapping the thread-local round-robin prototype, so that it can also
+ * be measured through a real load balancer (a full lease). (The striped prototype became the
+ * library's round robin.) Not part of the library.
  */
 final class PrototypeStrategies extends StrategyImpl {
-  static final PrototypeStrategies THREAD_LOCAL_ROUND_ROBIN = new PrototypeStrategies(false);
-  static final PrototypeStrategies STRIPED_ROUND_ROBIN = new PrototypeStrategies(true);
+  static final PrototypeStrategies THREAD_LOCAL_ROUND_ROBIN = new PrototypeStrategies();
 
-  private final boolean striped;
-
-  private PrototypeStrategies(boolean striped) {
-    this.striped = striped;
-  }
+  private PrototypeStrategies() {}
 
   @Override
   public String name() {
-    return striped ? "roundRobinStriped" : "roundRobinThreadLocal";
+    return "roundRobinThreadLocal";
   }
 
   /** Like {@link RoundRobinStrategy}: configured weights are ignored. */
@@ -31,8 +27,6 @@ final class PrototypeStrategies extends StrategyImpl {
     if (!allEqual(weights)) {
       return WeightedRoundRobinStrategy.INSTANCE.newPicker(states, weights, env);
     }
-    return striped
-        ? new StripedRoundRobinPicker(states, env.rng)
-        : new ThreadLocalRoundRobinPicker(states);
+    return new ThreadLocalRoundRobinPicker(states);
   }
 }

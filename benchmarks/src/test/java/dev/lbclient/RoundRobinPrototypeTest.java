@@ -10,7 +10,7 @@ import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The round-robin prototypes are exactly fair, per thread and overall, with random starts. */
+/** The thread-local prototype and the library's striped round robin are exactly fair, per thread and overall, with random starts. */
 class RoundRobinPrototypeTest {
   private static final int N = 7;
 
@@ -24,7 +24,7 @@ class RoundRobinPrototypeTest {
 
   private static Function<EndpointState[], Picker> factory(String variant) {
     return variant.equals("striped")
-        ? states -> new StripedRoundRobinPicker(states, Rng.THREAD_LOCAL)
+        ? states -> new RoundRobinStrategy.RoundRobinPicker(states, Rng.THREAD_LOCAL)
         : ThreadLocalRoundRobinPicker::new;
   }
 
@@ -108,7 +108,7 @@ class RoundRobinPrototypeTest {
   @ParameterizedTest
   @ValueSource(ints = {1, 2, 4, 8, 16})
   void stripes_powerOfTwoBetween32And64(int cpus) {
-    int stripes = StripedRoundRobinPicker.stripes(cpus);
+    int stripes = RoundRobinStrategy.RoundRobinPicker.stripes(cpus);
     assertThat(Integer.bitCount(stripes)).isEqualTo(1);
     assertThat(stripes).isBetween(32, 64);
   }

@@ -41,9 +41,11 @@ public sealed interface Strategy permits StrategyImpl {
   String name();
 
   /**
-   * Round robin: each endpoint in turn. One atomic counter; each new picker starts at a random
-   * offset so that a fleet of freshly started clients does not send its first calls to the same
-   * endpoint. Weights are ignored (see {@link #weightedRoundRobin()}).
+   * Round robin: each endpoint in turn. The rotation is kept on a few cursors striped by thread,
+   * so concurrent callers do not contend on one counter: one thread sees an exact rotation, and
+   * over all threads counts differ by at most the number of stripes. Each new picker starts its
+   * cursors at random offsets so that a fleet of freshly started clients does not send its first
+   * calls to the same endpoint. Weights are ignored (see {@link #weightedRoundRobin()}).
    */
   static Strategy roundRobin() {
     return RoundRobinStrategy.INSTANCE;

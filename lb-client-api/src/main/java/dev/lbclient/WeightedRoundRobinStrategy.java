@@ -45,7 +45,7 @@ final class WeightedRoundRobinStrategy extends StrategyImpl {
   @Override
   Picker newPicker(EndpointState[] states, int[] configured, PickerEnv env) {
     if (allEqual(configured)) {
-      return new RoundRobinStrategy.RoundRobinPicker(states, env.rng.nextInt(states.length));
+      return new RoundRobinStrategy.RoundRobinPicker(states, env.rng);
     }
     long[] weights = new long[states.length];
     long gcd = 0;

@@ -189,18 +189,16 @@ class StrategyDistributionTest {
       assertThat(firsts.size()).isGreaterThanOrEqualTo(6);
     }
 
-    /** Counter values where an int counter would overflow or a cast would wrap. */
+    /** Every cursor wraps at n without division or overflow, whatever its random start. */
     @ParameterizedTest
-    @ValueSource(longs = {Integer.MAX_VALUE - 5L, (1L << 32) - 5, (1L << 31) * 3 - 5,
-        Long.MAX_VALUE / 2})
-    void counter_noOverflowAfterTwoToThe31Picks(long start) {
-      for (int n : new int[] {3, 7, 10}) {
+    @ValueSource(ints = {1, 3, 7, 10})
+    void cursor_wrapsAtN_staysSequential(int n) {
+      for (long seed = 0; seed < 20; seed++) {
         EndpointState[] states = states(endpoints(n));
-        Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, start);
+        Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, Rng.seeded(seed));
         int previous = -1;
-        for (int i = 0; i < 3 * n; i++) {
-          EndpointState s = picker.pick(RequestContext.none(), 0);
-          int index = Arrays.asList(states).indexOf(s);
+        for (int i = 0; i < 3 * n + 1; i++) {
+          int index = Arrays.asList(states).indexOf(picker.pick(RequestContext.none(), 0));
           assertThat(index).isBetween(0, n - 1);
           if (previous >= 0) {
             assertThat(index).isEqualTo((previous + 1) % n);
@@ -211,23 +209,51 @@ class StrategyDistributionTest {
     }
 
     /**
-     * At the 64-bit wrap (292 years at a billion picks a second) the index stays valid; it stays
-     * sequential when n divides 2^64.
+     * Threads on different stripes each see an exact rotation; overall, counts differ by at most
+     * the number of stripes, and every pick is counted once.
      */
     @Test
-    void counter_validAtLongWrap() {
-      for (int n : new int[] {3, 4, 7, 8}) {
-        EndpointState[] states = states(endpoints(n));
-        Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, Long.MAX_VALUE - 5);
-        int previous = -1;
-        for (int i = 0; i < 12; i++) {
-          int index = Arrays.asList(states).indexOf(picker.pick(RequestContext.none(), 0));
-          assertThat(index).isBetween(0, n - 1);
-          if (previous >= 0 && Integer.bitCount(n) == 1) {
-            assertThat(index).isEqualTo((previous + 1) % n);
+    void concurrentThreads_fairOverall() throws Exception {
+      int n = 7;
+      int threads = 4;
+      int picksPerThread = 7_000;
+      EndpointState[] states = states(endpoints(n));
+      Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, Rng.seeded(1));
+      java.util.concurrent.atomic.AtomicLongArray counts =
+          new java.util.concurrent.atomic.AtomicLongArray(n);
+      java.util.List<Thread> workers = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread w = new Thread(() -> {
+          for (int i = 0; i < picksPerThread; i++) {
+            counts.incrementAndGet(
+                Arrays.asList(states).indexOf(picker.pick(RequestContext.none(), 0)));
           }
-          previous = index;
-        }
+        });
+        workers.add(w);
+        w.start();
+      }
+      for (Thread w : workers) {
+        w.join(60_000);
+        assertThat(w.isAlive()).isFalse();
+      }
+      long min = Long.MAX_VALUE;
+      long max = 0;
+      long total = 0;
+      for (int i = 0; i < n; i++) {
+        min = Math.min(min, counts.get(i));
+        max = Math.max(max, counts.get(i));
+        total += counts.get(i);
+      }
+      assertThat(total).isEqualTo((long) threads * picksPerThread);
+      assertThat(max - min).isLessThanOrEqualTo(threads);
+    }
+
+    @Test
+    void stripes_powerOfTwoBetween32And64() {
+      for (int cpus = 1; cpus <= 256; cpus++) {
+        int s = RoundRobinStrategy.RoundRobinPicker.stripes(cpus);
+        assertThat(Integer.bitCount(s)).isEqualTo(1);
+        assertThat(s).isBetween(32, 64);
       }
     }
   }

@@ -42,7 +42,7 @@ public class PickBenchmark {
       "lbclient.picker.leastConnections", "lbclient.picker.leastTime",
       "lbclient.picker.powerOfTwoChoices", "lbclient.picker.consistentHash",
       "lbclient.picker.ipHash", "lbclient.picker.random",
-      "proto.picker.roundRobinThreadLocal", "proto.picker.roundRobinStriped",
+      "proto.picker.roundRobinThreadLocal",
       "grpc.roundRobin",
       "armeria.roundRobin", "armeria.weightedRoundRobin", "armeria.weightedRandom",
       "ribbon.roundRobin", "ribbon.random", "ribbon.bestAvailable", "ribbon.weightedResponseTime",
@@ -53,7 +53,7 @@ public class PickBenchmark {
       "lbclient.leastTime", "lbclient.powerOfTwoChoices", "lbclient.consistentHash",
       "lbclient.ipHash", "lbclient.random", "lbclient.consistentHash.bounded",
       "lbclient.roundRobin.noBreakers",
-      "proto.roundRobinThreadLocal", "proto.roundRobinStriped"})
+      "proto.roundRobinThreadLocal"})
   public String impl;
 
   @Param({"10", "100", "1000"})

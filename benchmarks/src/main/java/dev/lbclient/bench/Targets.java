@@ -32,8 +32,8 @@ public final class Targets {
       Stream.of("lbclient.consistentHash.bounded", "lbclient.roundRobin.noBreakers"))
       .toList();
   public static final List<String> PROTOTYPES = List.of(
-      "proto.picker.roundRobinThreadLocal", "proto.picker.roundRobinStriped",
-      "proto.roundRobinThreadLocal", "proto.roundRobinStriped");
+      "proto.picker.roundRobinThreadLocal",
+      "proto.roundRobinThreadLocal");
   public static final List<String> PEERS = List.of(
       "grpc.roundRobin",
       "armeria.roundRobin", "armeria.weightedRoundRobin", "armeria.weightedRandom",
@@ -49,8 +49,8 @@ public final class Targets {
       "dubbo.roundRobin", "dubbo.random", "ribbon.weightedResponseTime");
 
   public static List<String> all() {
-    return Stream.of(PICKER_FLOORS, PICKERS, PROTOTYPES.subList(0, 2), PEERS, LEASE_FLOORS, LEASES,
-            PROTOTYPES.subList(2, 4))
+    return Stream.of(PICKER_FLOORS, PICKERS, PROTOTYPES.subList(0, 1), PEERS, LEASE_FLOORS, LEASES,
+            PROTOTYPES.subList(1, 2))
         .flatMap(List::stream)
         .toList();
   }
