@@ -91,11 +91,16 @@ public final class Endpoint {
     }
     int port = parseInt("port", portText, text);
     Endpoint e = of(host, port);
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (int i = 1; i < parts.length; i++) {
       String param = parts[i];
       int eq = param.indexOf('=');
       String key = eq < 0 ? param : param.substring(0, eq).strip();
       String value = eq < 0 ? "" : param.substring(eq + 1).strip();
+      if (!seen.add(key) && (key.equals("weight") || key.equals("zone"))) {
+        throw new IllegalArgumentException(
+            "endpoint parameter: '" + key + "' given twice in '" + text + "'");
+      }
       switch (key) {
         case "weight":
           e = e.withWeight(parseInt("weight", value, text));
@@ -112,8 +117,12 @@ public final class Endpoint {
   }
 
   private static int parseInt(String field, String value, String input) {
+    if (value.isEmpty() || value.length() > 9 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException(
+          field + ": '" + value + "' in '" + input + "' (expected: a whole number)");
+    }
     try {
-      return Integer.parseInt(value.strip());
+      return Integer.parseInt(value);
     } catch (NumberFormatException ex) {
       throw new IllegalArgumentException(
           field + ": '" + value + "' in '" + input + "' (expected: a whole number)", ex);

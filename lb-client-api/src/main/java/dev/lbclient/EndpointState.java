@@ -163,25 +163,33 @@ final class EndpointState implements EndpointStats {
     observe(Math.max(0L, latencyNanos), nowNanos, false);
   }
 
-  /** A failure never makes the endpoint look faster: its sample is at least the current cost. */
+  /** A failure never makes the endpoint look faster; see {@link #observe}. */
   void recordFailure(long latencyNanos, long nowNanos) {
     FAILURES.getAndAdd(this, 1L);
     TOTAL_LATENCY.getAndAdd(this, Math.max(0L, latencyNanos));
     observe(Math.max(0L, latencyNanos), nowNanos, true);
   }
 
+  /**
+   * A sample of 0 ns (a coarse or fake clock) counts as 1 ns, so that "no sample yet" (cost 0)
+   * stays distinct. A failure's sample is raised to at least the cost decayed to now, then blended
+   * like any other: a fast failure (a refused connection) weighs more than a success of the same
+   * speed and never lowers the estimate below its decayed value, yet a failure long after a slow
+   * call does not revive that call's faded peak.
+   */
   private void observe(long rttNanos, long nowNanos, boolean failure) {
     int nowMs = tick(nowNanos);
     for (;;) {
       long current = ewma;
       float cost = Float.intBitsToFloat((int) (current >>> 32));
-      float next;
-      if (rttNanos >= cost || failure) {
-        next = Math.max(cost, (float) rttNanos);
-      } else {
-        double w = Math.exp(-elapsedMillis(current, nowMs) / tauMillis);
-        next = (float) (cost * w + rttNanos * (1.0 - w));
+      double w = Math.exp(-elapsedMillis(current, nowMs) / tauMillis);
+      double sample = Math.max(1L, rttNanos);
+      if (failure) {
+        sample = Math.max(sample, cost * w);
       }
+      float next = sample >= cost
+          ? (float) sample
+          : (float) (cost * w + sample * (1.0 - w));
       long packed = ((long) Float.floatToRawIntBits(next) << 32) | (nowMs & 0xFFFF_FFFFL);
       if (EWMA.compareAndSet(this, current, packed)) {
         return;

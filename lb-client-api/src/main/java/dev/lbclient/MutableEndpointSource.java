@@ -52,7 +52,11 @@ public final class MutableEndpointSource implements EndpointSource {
       listeners.add(listener);
       listener.onEndpoints(endpoints);
     }
-    return () -> listeners.remove(listener);
+    return () -> {
+      synchronized (this) { // no delivery after close returns
+        listeners.remove(listener);
+      }
+    };
   }
 
   @Override

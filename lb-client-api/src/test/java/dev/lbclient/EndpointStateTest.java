@@ -140,6 +140,16 @@ class EndpointStateTest {
     assertThat(state.failures()).isEqualTo(1);
   }
 
+  /** One slow call, then a fast failure a minute later: the old peak has faded and stays so. */
+  @Test
+  void failure_longAfterAPeak_doesNotReviveIt() {
+    state.recordSuccess(100 * MS, 1_000 * MS);
+
+    state.recordFailure(1 * MS, 61_000 * MS);
+
+    assertThat(state.latencyEstimateNanos()).isLessThan(2e6);
+  }
+
   @Test
   void failure_slowerSampleRaisesCost() {
     state.recordSuccess(50 * MS, 1_000 * MS);
@@ -162,10 +172,11 @@ class EndpointStateTest {
   }
 
   @Test
-  void negativeLatency_countsAsZero() {
+  void negativeLatency_countsAsOneNanosecond() {
     state.recordSuccess(-5 * MS, 1_000 * MS);
 
-    assertThat(state.latencyEstimateNanos()).isZero();
+    // Zero would read as "no sample yet" (and a busy endpoint would get the unmeasured penalty).
+    assertThat(state.latencyEstimateNanos()).isEqualTo(1.0);
     assertThat(state.successes()).isEqualTo(1);
   }
 

@@ -367,4 +367,21 @@ class EndpointTest {
     assertThat(a.equals("h:80")).isFalse();
     assertThat(a).isEqualTo(a);
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"+80", " 80", "0x50", "8_0"})
+  void parse_portNotPlainDigits_rejected(String port) {
+    String text = "10.0.0.1:" + port;
+    assertThatThrownBy(() -> Endpoint.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port: '" + port + "' in '" + text + "' (expected: a whole number)");
+  }
+
+  @Test
+  void parse_parameterGivenTwice_rejected() {
+    assertThatThrownBy(
+            () -> Endpoint.parse("10.0.0.1:80;weight=2;weight=3"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("endpoint parameter: 'weight' given twice in '10.0.0.1:80;weight=2;weight=3'");
+  }
 }
