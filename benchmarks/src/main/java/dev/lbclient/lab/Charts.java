@@ -36,8 +36,26 @@ final class Charts {
    * axis cannot take custom labels, hence the transform).
    */
   static void latencyCdf(Scenario scenario, List<RunResult> runs, Path file) throws IOException {
+    List<Series> series = new ArrayList<>();
+    for (RunResult run : runs) {
+      series.add(new Series(run.contender(), run.latencyMicros()));
+    }
+    latencyCdf(scenario.name + ": latency by percentile, " + SimRun.CLIENTS + " clients", series,
+        Contender.DEFAULT, Contender.ORACLE, file);
+  }
+
+  /** One line of a latency chart: a name and its latencies in microseconds. */
+  record Series(String name, Histogram latencyMicros) {}
+
+  /**
+   * Latency against percentile, one line per series, as above; {@code bold} names the series
+   * drawn thick (the default strategy) and {@code dashed} the one drawn as a black dashed line
+   * (the oracle, or the reference balancer); either may match nothing.
+   */
+  static void latencyCdf(String title, List<Series> runs, String bold, String dashed, Path file)
+      throws IOException {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title(scenario.name + ": latency by percentile, " + SimRun.CLIENTS + " clients")
+        .title(title)
         .xAxisTitle("percentile").yAxisTitle("latency (ms, log scale)").build();
     XYStyler styler = chart.getStyler();
     styler.setYAxisLogarithmic(true);
@@ -49,16 +67,16 @@ final class Charts {
     styler.setChartTitleFont(styler.getChartTitleFont().deriveFont(13f));
     styler.setMarkerSize(0);
     styler.setSeriesColors(PALETTE);
-    for (RunResult run : runs) {
+    for (Series run : runs) {
       List<Double> xs = new ArrayList<>();
       List<Double> ys = new ArrayList<>();
       cdfPoints(run.latencyMicros(), xs, ys);
-      XYSeries series = chart.addSeries(run.contender(), xs, ys);
+      XYSeries series = chart.addSeries(run.name(), xs, ys);
       series.setMarker(SeriesMarkers.NONE);
-      if (run.contender().equals(Contender.ORACLE)) {
+      if (run.name().equals(dashed)) {
         series.setLineStyle(SeriesLines.DASH_DASH);
         series.setLineColor(Color.BLACK);
-      } else if (run.contender().equals(Contender.DEFAULT)) {
+      } else if (run.name().equals(bold)) {
         series.setLineStyle(new BasicStroke(3f));
       }
     }

@@ -26,20 +26,18 @@ record RunResult(
     long bucketNanos,
     long wallMillis) {
 
-  static final String CSV_HEADER = "scenario,strategy,requests,success_rate,p50_ms,p99_ms,p999_ms";
+  static final String CSV_HEADER = LatencyCsv.HEADER;
 
   double successRate() {
-    return requests == 0 ? 0 : (double) successes / requests;
+    return LatencyCsv.successRate(requests, successes);
   }
 
   double percentileMillis(double percentile) {
-    return latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+    return LatencyCsv.percentileMillis(latencyMicros, percentile);
   }
 
   String csvRow() {
-    return String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.3f,%.3f,%.3f", scenario, contender,
-        requests, successRate(), percentileMillis(50), percentileMillis(99),
-        percentileMillis(99.9));
+    return LatencyCsv.row(scenario, contender, requests, successes, latencyMicros);
   }
 
   /** A line for the console: the CSV figures plus fault-handling counts and wall time. */
