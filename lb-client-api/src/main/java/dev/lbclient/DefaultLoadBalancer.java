@@ -333,7 +333,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
     if (b == null || b.tryAcquirePermission()) {
       return lease(s, now, true);
     }
-    onBreakerActivity(s, now);
+    noteRefusal(s, b, now);
     return p.panic ? lease(s, now, false) : null;
   }
 
@@ -352,9 +352,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       if (b.tryAcquirePermission()) {
         return s;
       }
-      if (b.getState() != s.seenBreakerState || b.getState() == CircuitBreaker.State.OPEN) {
-        onBreakerActivity(s, now);
-      }
+      noteRefusal(s, b, now);
     }
     return null;
   }
@@ -384,7 +382,8 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
         if (breaker != null) {
           breaker.onError(Math.max(0, latency), TimeUnit.NANOSECONDS, requireNonNull(cause));
         }
-        if (outlier.consecutiveFailures > 0 && streak >= outlier.consecutiveFailures) {
+        if (outlier.consecutiveFailures > 0 && streak >= outlier.consecutiveFailures
+            && !state.ejected) {
           eject(state, now, streak + " consecutive failures");
         }
       }
@@ -419,6 +418,7 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       }
       int cap = Math.max(1, current.length * outlier.maxEjectionPercent / 100);
       if (ejectedNow + 1 > cap) {
+        s.resetFailureStreak(); // try again after as many failures, not at every one
         log.debug("{}: not ejecting {} ({}): {} of {} already ejected, the cap", serviceName,
             s.address(), reason, ejectedNow, current.length);
         return;
@@ -467,6 +467,19 @@ final class DefaultLoadBalancer implements LoadBalancer, EndpointSource.Listener
       }
     } finally {
       updateLock.unlock();
+    }
+  }
+
+  /**
+   * A breaker refused a call. Take the update lock only if that tells something new: a state not
+   * seen yet, or an OPEN breaker whose estimated wait is over. A refusal in a state already known
+   * (an OPEN breaker picked in panic, a HALF_OPEN one with its permits out) costs no lock.
+   */
+  private void noteRefusal(EndpointState s, CircuitBreaker b, long now) {
+    CircuitBreaker.State state = b.getState();
+    if (state != s.seenBreakerState
+        || (state == CircuitBreaker.State.OPEN && now - s.breakerRetryAtNanos >= 0)) {
+      onBreakerActivity(s, now);
     }
   }
 
