@@ -19,6 +19,18 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The lab's PNG charts, drawn with XChart. */
 final class Charts {
+  /**
+   * For the lab mains: charts drawn without a display, and the library's own warnings (thousands
+   * of ejection and breaker lines under these loads; the labs count them through listeners) kept
+   * to errors unless the user chose a level.
+   */
+  static void quietAndHeadless() {
+    if (System.getProperty("org.slf4j.simpleLogger.log.dev.lbclient") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.dev.lbclient", "error");
+    }
+    System.setProperty("java.awt.headless", "true");
+  }
+
   private static final int WIDTH = 1100;
   private static final int HEIGHT = 650;
   /** The CDF is drawn up to the 99.99th percentile: four nines. */

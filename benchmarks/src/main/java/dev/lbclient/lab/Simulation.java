@@ -55,12 +55,7 @@ public final class Simulation {
   /** Runs the simulation as {@link #main} would and returns the results, in CSV order. */
   static List<RunResult> run(String... args) throws IOException, InterruptedException {
     Options o = Options.parse(args);
-    if (System.getProperty("org.slf4j.simpleLogger.log.dev.lbclient") == null) {
-      // Ejections and breaker openings are counted through a listener and printed per run; the
-      // library's own warnings would be thousands of lines here.
-      System.setProperty("org.slf4j.simpleLogger.log.dev.lbclient", "error");
-    }
-    System.setProperty("java.awt.headless", "true");
+    Charts.quietAndHeadless();
     PrintStream out = System.out;
 
     List<Scenario> scenarios = new ArrayList<>();

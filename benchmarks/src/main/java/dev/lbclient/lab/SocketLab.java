@@ -156,10 +156,7 @@ public final class SocketLab {
   /** Runs the lab as {@link #main} would and returns the rows written, in CSV order. */
   static List<Row> run(String... args) throws IOException, InterruptedException {
     Options o = Options.parse(args);
-    if (System.getProperty("org.slf4j.simpleLogger.log.dev.lbclient") == null) {
-      System.setProperty("org.slf4j.simpleLogger.log.dev.lbclient", "error");
-    }
-    System.setProperty("java.awt.headless", "true");
+    Charts.quietAndHeadless();
     PrintStream out = System.out;
 
     List<String> targets = new ArrayList<>();
