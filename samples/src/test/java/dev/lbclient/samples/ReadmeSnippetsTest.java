@@ -8,6 +8,8 @@ import dev.lbclient.LoadBalancer;
 import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
 import dev.lbclient.Strategy;
+import dev.lbclient.micrometer.LoadBalancerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -56,5 +58,26 @@ class ReadmeSnippetsTest {
     Endpoint e = Endpoint.parse("10.0.0.1:8080;weight=3;zone=eu-1a");
     assertThat(e.weight()).isEqualTo(3);
     assertThat(e.zone()).isEqualTo("eu-1a");
+  }
+
+  @Test
+  void metricsAndExplanations_asInTheReadme() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    LoadBalancer orders = LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of("10.0.0.1:8080", "10.0.0.2:8080"))
+        .listener(LoadBalancerMetrics.of(registry))
+        .build();
+
+    orders.explainPicks(true);
+    try (Pick pick = orders.pick()) {
+      System.out.println(pick.explanation());
+      assertThat(pick.explanation().toString()).startsWith("orders -> " + pick.endpoint().address()
+          + " by powerOfTwoChoices: compared ");
+    }
+    orders.explainPicks(false);
+
+    assertThat(registry.get("lbclient.pool.size").gauge().value()).isEqualTo(2);
+    orders.close();
   }
 }
