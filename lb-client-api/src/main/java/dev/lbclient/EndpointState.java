@@ -56,6 +56,13 @@ final class EndpointState implements EndpointStats {
   private volatile long successes;
   private volatile long failures;
   private volatile long ewma;
+  /**
+   * ln(cost) + tick / tau as of the last update, or negative infinity before the first sample.
+   * The cost decayed to tick t is exp(key - t / tau), so comparing keys (plus ln of the in-flight
+   * factor) compares decayed loads without an exp per endpoint. Written after the CAS that set the
+   * cost; a reader may briefly see the previous update's key.
+   */
+  private volatile double logCostKey = Double.NEGATIVE_INFINITY;
   private volatile long totalLatency;
 
   // Fault handling. The failure streak and the failure-rate window are updated by completions
@@ -192,6 +199,7 @@ final class EndpointState implements EndpointStats {
           : (float) (cost * w + sample * (1.0 - w));
       long packed = ((long) Float.floatToRawIntBits(next) << 32) | (nowMs & 0xFFFF_FFFFL);
       if (EWMA.compareAndSet(this, current, packed)) {
+        logCostKey = Math.log(next) + Math.floorDiv(nowNanos, 1_000_000L) / tauMillis;
         return;
       }
     }
@@ -268,6 +276,35 @@ final class EndpointState implements EndpointStats {
         Math.max(ejected ? Math.max(0, ejectedUntilNanos - nowNanos) : 0,
             penalized ? Math.max(0, penaltyUntilNanos - nowNanos) : 0), !unhealthy,
         breaker == null ? null : breaker.getState(), inFlight);
+  }
+
+  /** ln(1 + n) for n below the table's size. */
+  private static final double[] LN_1P = new double[1024];
+
+  static {
+    for (int n = 0; n < LN_1P.length; n++) {
+      LN_1P[n] = Math.log1p(n);
+    }
+  }
+
+  /**
+   * A key that orders endpoints as {@link #peakEwmaLoad} does, at any one instant: ln(load) +
+   * tick(now) / tau, computed with a table lookup instead of an exp. Negative infinity for an idle
+   * endpoint with no sample yet (load 0).
+   */
+  double peakEwmaLoadKey(long nowNanos) {
+    int n = inFlight;
+    double key = logCostKey;
+    if (key == Double.NEGATIVE_INFINITY) {
+      return n == 0 ? key
+          : Math.log(UNMEASURED_PENALTY + n) + Math.floorDiv(nowNanos, 1_000_000L) / tauMillis;
+    }
+    return key + (n < LN_1P.length ? LN_1P[n] : Math.log1p(n));
+  }
+
+  /** The load a {@link #peakEwmaLoadKey} stands for, for messages. */
+  double loadOfKey(double key, long nowNanos) {
+    return Math.exp(key - Math.floorDiv(nowNanos, 1_000_000L) / tauMillis);
   }
 
   private static int tick(long nanos) {

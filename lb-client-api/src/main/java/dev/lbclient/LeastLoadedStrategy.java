@@ -34,6 +34,7 @@ final class LeastLoadedStrategy extends StrategyImpl {
   static final class LeastLoadedPicker extends Picker {
     private final int[] weights;
     private final double[] inverseWeights;
+    private final double[] logWeights;
     private final Rng rng;
     private final boolean latency;
 
@@ -41,14 +42,21 @@ final class LeastLoadedStrategy extends StrategyImpl {
       super(states);
       this.weights = weights;
       this.inverseWeights = inverse(weights);
+      this.logWeights = logs(weights);
       this.rng = rng;
       this.latency = latency;
     }
 
+    /**
+     * What is minimized: in-flight / weight, or for least time ln(peak-EWMA load / weight) plus a
+     * term shared by every endpoint at this instant (see {@link EndpointState#peakEwmaLoadKey}),
+     * which orders the same way without an exp per endpoint.
+     */
     private double load(int i, long nowNanos) {
       EndpointState s = states[i];
-      double raw = latency ? s.peakEwmaLoad(nowNanos) : s.inFlight();
-      return raw * inverseWeights[i];
+      return latency
+          ? s.peakEwmaLoadKey(nowNanos) - logWeights[i]
+          : s.inFlight() * inverseWeights[i];
     }
 
     @Override
@@ -67,7 +75,7 @@ final class LeastLoadedStrategy extends StrategyImpl {
       }
       why.append("lowest ").append(latency ? "latency x (in-flight + 1) / weight" : "in-flight / weight")
           .append(" among ").append(states.length).append(": ")
-          .append(latency ? millis(min) : String.valueOf(min));
+          .append(latency ? millis(states[0].loadOfKey(min, nowNanos)) : String.valueOf(min));
       if (ties > 1) {
         why.append(", shared by ").append(ties).append(", one taken at random");
       }

@@ -24,21 +24,22 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
 
   @Override
   Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
-    return new P2cPicker(states, inverse(weights),
+    return new P2cPicker(states, latency ? logs(weights) : inverse(weights),
         allEqual(weights) ? null : cumulative(weights), env.rng, latency);
   }
 
   static final class P2cPicker extends Picker {
-    private final double[] inverseWeights;
+    /** ln(weight) for latency, 1 / weight for in-flight. */
+    private final double[] weightTerms;
     /** Cumulative weights when they differ, else null. */
     private final long @org.jspecify.annotations.Nullable [] ends;
     private final Rng rng;
     private final boolean latency;
 
-    P2cPicker(EndpointState[] states, double[] inverseWeights,
+    P2cPicker(EndpointState[] states, double[] weightTerms,
         long @org.jspecify.annotations.Nullable [] ends, Rng rng, boolean latency) {
       super(states);
-      this.inverseWeights = inverseWeights;
+      this.weightTerms = weightTerms;
       this.ends = ends;
       this.rng = rng;
       this.latency = latency;
@@ -97,16 +98,20 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
       double lb = load(b, nowNanos);
       EndpointState chosen = lb < la ? states[b] : states[a];
       why.append("compared ").append(states[a].address()).append(" (load ")
-          .append(latency ? millis(la) : String.valueOf(la)).append(") with ")
-          .append(states[b].address()).append(" (load ")
-          .append(latency ? millis(lb) : String.valueOf(lb)).append("); took ")
+          .append(latency ? millis(states[a].loadOfKey(la, nowNanos)) : String.valueOf(la))
+          .append(") with ").append(states[b].address()).append(" (load ")
+          .append(latency ? millis(states[b].loadOfKey(lb, nowNanos)) : String.valueOf(lb))
+          .append("); took ")
           .append(la == lb ? "the first on a tie" : "the lower");
       return chosen;
     }
 
+    /** Load per unit of weight, for latency in the log domain (same order, no exp). */
     private double load(int i, long nowNanos) {
       EndpointState s = states[i];
-      return (latency ? s.peakEwmaLoad(nowNanos) : s.inFlight()) * inverseWeights[i];
+      return latency
+          ? s.peakEwmaLoadKey(nowNanos) - weightTerms[i]
+          : s.inFlight() * weightTerms[i];
     }
   }
 }

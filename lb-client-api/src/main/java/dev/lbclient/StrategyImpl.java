@@ -59,6 +59,14 @@ abstract non-sealed class StrategyImpl implements Strategy {
     return inverse;
   }
 
+  static double[] logs(int[] weights) {
+    double[] logs = new double[weights.length];
+    for (int i = 0; i < weights.length; i++) {
+      logs[i] = Math.log(weights[i]);
+    }
+    return logs;
+  }
+
   /** ends[i] = weights[0] + ... + weights[i]. */
   static long[] cumulative(int[] weights) {
     long[] ends = new long[weights.length];
