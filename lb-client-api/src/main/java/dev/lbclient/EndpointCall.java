@@ -5,6 +5,9 @@ package dev.lbclient;
  * may be invoked several times, once per attempt, each time with a different endpoint when one
  * exists; it must be safe to repeat whenever its exceptions are classified as retryable.
  *
+ * <p>Called on the thread that called {@code execute}, one attempt at a time; it need not be
+ * thread-safe unless the caller shares it between concurrent {@code execute} calls.
+ *
  * @param <T> the result
  * @param <X> the checked exception it may throw ({@link RuntimeException} when none)
  */
