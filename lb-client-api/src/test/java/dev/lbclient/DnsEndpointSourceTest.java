@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -22,31 +20,11 @@ import org.xbill.DNS.Type;
  * A/AAAA lookups, refresh timing, failures and backoff, against {@link DnsTestServer} on virtual
  * time: every refresh runs on the test thread when the test advances {@link VirtualScheduler}.
  */
-class DnsEndpointSourceTest {
+class DnsEndpointSourceTest extends DnsFixture {
   private static final String HOST = "orders.test";
 
-  private DnsTestServer server;
-  private final VirtualScheduler clock = new VirtualScheduler();
-  private final RecordingListener listener = new RecordingListener();
-  private final List<EndpointSource.Subscription> subscriptions = new ArrayList<>();
-
-  @BeforeEach
-  void startServer() throws Exception {
-    server = DnsTestServer.start();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    subscriptions.forEach(EndpointSource.Subscription::close);
-    server.close();
-  }
-
   private DnsEndpointSource.Builder source() {
-    return DnsEndpointSource.builder(HOST, 8080)
-        .servers(server.address())
-        .ticker(clock)
-        .schedulers(clock::create)
-        .rng(Rng.seeded(7));
+    return onTestServer(DnsEndpointSource.builder(HOST, 8080), 7);
   }
 
   private EndpointSource.Subscription start(DnsEndpointSource source, EndpointSource.Listener l) {

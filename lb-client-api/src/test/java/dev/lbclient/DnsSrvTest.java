@@ -6,41 +6,18 @@ import static dev.lbclient.DnsTestServer.srv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
 
 /** SRV lookups against {@link DnsTestServer}: priorities, weights, targets, glue. */
-class DnsSrvTest {
+class DnsSrvTest extends DnsFixture {
   private static final String SRV = "_http._tcp.orders.test";
 
-  private DnsTestServer server;
-  private final VirtualScheduler clock = new VirtualScheduler();
-  private final RecordingListener listener = new RecordingListener();
-  private final List<EndpointSource.Subscription> subscriptions = new ArrayList<>();
-
-  @BeforeEach
-  void startServer() throws Exception {
-    server = DnsTestServer.start();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    subscriptions.forEach(EndpointSource.Subscription::close);
-    server.close();
-  }
-
   private DnsEndpointSource.Builder source() {
-    return DnsEndpointSource.builder(SRV)
-        .servers(server.address())
-        .ticker(clock)
-        .schedulers(clock::create)
-        .rng(Rng.seeded(11));
+    return onTestServer(DnsEndpointSource.builder(SRV), 11);
   }
 
   private void start(DnsEndpointSource.Builder b) {
