@@ -2,6 +2,7 @@ package dev.lbclient.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lbclient.DnsEndpointSource;
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.LoadBalancer;
@@ -10,6 +11,9 @@ import dev.lbclient.RequestContext;
 import dev.lbclient.Strategy;
 import dev.lbclient.micrometer.LoadBalancerMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -79,5 +83,44 @@ class ReadmeSnippetsTest {
 
     assertThat(registry.get("lbclient.pool.size").gauge().value()).isEqualTo(2);
     orders.close();
+  }
+
+  /**
+   * The README's DNS snippet, compiled as written. Not run: building a load balancer on it would
+   * query the system's resolver, and tests talk only to loopback. (DNS discovery itself is tested
+   * against servers on 127.0.0.1 in lb-client-api.)
+   */
+  @SuppressWarnings("unused")
+  private static DnsEndpointSource dnsSnippet() {
+    LoadBalancer orders = LoadBalancer.builder("orders")
+        .endpoints(DnsEndpointSource.srv("_http._tcp.orders.internal"))
+        .build();
+
+    // Or the A and AAAA records of a name, each address with port 8080:
+    LoadBalancer ordersByName = LoadBalancer.builder("orders")
+        .endpoints(DnsEndpointSource.a("orders.internal", 8080))
+        .build();
+
+    return customDnsSource();
+  }
+
+  private static DnsEndpointSource customDnsSource() {
+    // Everything below is optional; shown with the defaults except for the servers.
+    DnsEndpointSource custom = DnsEndpointSource.builder("_http._tcp.orders.internal")
+        .servers(new InetSocketAddress("10.0.0.53", 53))   // default: the system's resolver configuration
+        .queryTimeout(Duration.ofSeconds(2))
+        .minTtl(Duration.ofSeconds(5))
+        .maxTtl(Duration.ofSeconds(60))
+        .refreshJitter(0.1)
+        .backoff(Duration.ofSeconds(1), Duration.ofSeconds(32))
+        .addressFamilies(StandardProtocolFamily.INET, StandardProtocolFamily.INET6)
+        .applyEmptyAnswers(false)
+        .build();
+    return custom;
+  }
+
+  @Test
+  void dnsBuilder_asInTheReadme_buildsWithoutLookingAnythingUp() {
+    assertThat(customDnsSource().description()).isEqualTo("SRV _http._tcp.orders.internal");
   }
 }
