@@ -2,7 +2,7 @@ package dev.lbclient;
 
 /**
  * The one door the tail-latency lab ({@code dev.lbclient.lab}) needs into package-private API: a
- * seeded {@link Rng} for {@link LoadBalancer.Builder}, so that a simulation replays the same picks
+ * seeded {@link java.util.random.RandomGenerator} for {@link LoadBalancer.Builder}, so that a simulation replays the same picks
  * from the same seed. Lives in the benchmarks module, never in the library.
  */
 public final class LabAccess {
@@ -10,7 +10,7 @@ public final class LabAccess {
 
   /** Gives the load balancer built by {@code builder} a reproducible random generator. */
   public static LoadBalancer.Builder seededRng(LoadBalancer.Builder builder, long seed) {
-    return builder.rng(Rng.seeded(seed));
+    return builder.rng(Randoms.seeded(seed));
   }
 
   /**

@@ -17,20 +17,8 @@ public final class LbClientTargets {
 
   /** The strategy with this name, or a benchmark-only prototype ({@code proto.*}). */
   public static Strategy strategy(String name) {
-    return switch (name) {
-      case "roundRobin" -> Strategy.roundRobin();
-      case "weightedRoundRobin" -> Strategy.weightedRoundRobin();
-      case "leastConnections" -> Strategy.leastConnections();
-      case "leastTime" -> Strategy.leastTime();
-      case "powerOfTwoChoices" -> Strategy.powerOfTwoChoices();
-      case "powerOfTwoChoices.inFlight" -> Strategy.powerOfTwoChoices(Strategy.Load.IN_FLIGHT);
-      case "consistentHash" -> Strategy.consistentHash();
-      case "consistentHash.bounded" -> Strategy.consistentHashWithBoundedLoad(1.25);
-      case "ipHash" -> Strategy.ipHash();
-      case "random" -> Strategy.random();
-      case "roundRobinThreadLocal" -> PrototypeStrategies.THREAD_LOCAL_ROUND_ROBIN;
-      default -> throw new IllegalArgumentException("strategy: " + name);
-    };
+    return "roundRobinThreadLocal".equals(name)
+        ? PrototypeStrategies.THREAD_LOCAL_ROUND_ROBIN : Strategy.parse(name);
   }
 
   /**
@@ -42,7 +30,7 @@ public final class LbClientTargets {
   public static PickTarget picker(String strategyName, Workload w) {
     StrategyImpl strategy = (StrategyImpl) strategy(strategyName);
     EndpointState[] states = seededStates(w);
-    Picker picker = strategy.newPicker(states, new PickerEnv(Rng.THREAD_LOCAL, new LongAdder()));
+    Picker picker = strategy.newPicker(states, new PickerEnv(Randoms.threadLocal(), new LongAdder()));
     return new PickerTarget(picker, contexts(strategyName, w));
   }
 

@@ -53,7 +53,7 @@ public final class MaglevProbe {
   /** Nanoseconds to build one consistent-hash picker (sort, table, shares) over the workload. */
   public static long buildNanos(Workload w) {
     EndpointState[] states = LbClientTargets.seededStates(w);
-    PickerEnv env = new PickerEnv(Rng.THREAD_LOCAL, new LongAdder());
+    PickerEnv env = new PickerEnv(Randoms.threadLocal(), new LongAdder());
     long start = System.nanoTime();
     Picker picker = MaglevStrategy.KEY.newPicker(states, env);
     long elapsed = System.nanoTime() - start;
@@ -73,6 +73,6 @@ public final class MaglevProbe {
       states[i] = new EndpointState(endpoints.get(i), 10_000.0);
     }
     return (MaglevStrategy.MaglevPicker) MaglevStrategy.KEY.newPicker(
-        states, new PickerEnv(Rng.THREAD_LOCAL, new LongAdder()));
+        states, new PickerEnv(Randoms.threadLocal(), new LongAdder()));
   }
 }

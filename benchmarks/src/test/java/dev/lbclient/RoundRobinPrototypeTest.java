@@ -24,7 +24,7 @@ class RoundRobinPrototypeTest {
 
   private static Function<EndpointState[], Picker> factory(String variant) {
     return variant.equals("striped")
-        ? states -> new RoundRobinStrategy.RoundRobinPicker(states, Rng.THREAD_LOCAL)
+        ? states -> new RoundRobinStrategy.RoundRobinPicker(states, Randoms.threadLocal())
         : ThreadLocalRoundRobinPicker::new;
   }
 

@@ -69,13 +69,17 @@ public final class HealthCheck {
         + ", healthy after " + healthyThreshold + ", unhealthy after " + unhealthyThreshold + '}';
   }
 
-  /** Builds a {@link HealthCheck}. Each setter checks its argument at once. Not thread-safe. */
+  /**
+   * Builds a {@link HealthCheck}. Each setter checks its argument at once and may be called once
+   * ({@link IllegalStateException} the second time). Not thread-safe.
+   */
   public static final class Builder {
     private final HealthChecker checker;
     private Duration interval = Duration.ofSeconds(5);
     private Duration timeout = Duration.ofSeconds(1);
     private int healthyThreshold = 2;
     private int unhealthyThreshold = 3;
+    private final SetOnce once = new SetOnce();
 
     private Builder(HealthChecker checker) {
       this.checker = checker;
@@ -87,7 +91,9 @@ public final class HealthCheck {
      * @throws IllegalArgumentException unless positive
      */
     public Builder interval(Duration interval) {
-      this.interval = OutlierDetection.Builder.positive("interval", interval);
+      Duration checked = OutlierDetection.Builder.positive("interval", interval);
+      once.check("interval", this.interval);
+      this.interval = checked;
       return this;
     }
 
@@ -97,7 +103,9 @@ public final class HealthCheck {
      * @throws IllegalArgumentException unless positive
      */
     public Builder timeout(Duration timeout) {
-      this.timeout = OutlierDetection.Builder.positive("timeout", timeout);
+      Duration checked = OutlierDetection.Builder.positive("timeout", timeout);
+      once.check("timeout", this.timeout);
+      this.timeout = checked;
       return this;
     }
 
@@ -107,7 +115,9 @@ public final class HealthCheck {
      * @throws IllegalArgumentException if below 1
      */
     public Builder healthyThreshold(int probes) {
-      this.healthyThreshold = atLeastOne("healthyThreshold", probes);
+      int checked = atLeastOne("healthyThreshold", probes);
+      once.check("healthyThreshold", healthyThreshold);
+      this.healthyThreshold = checked;
       return this;
     }
 
@@ -117,7 +127,9 @@ public final class HealthCheck {
      * @throws IllegalArgumentException if below 1
      */
     public Builder unhealthyThreshold(int probes) {
-      this.unhealthyThreshold = atLeastOne("unhealthyThreshold", probes);
+      int checked = atLeastOne("unhealthyThreshold", probes);
+      once.check("unhealthyThreshold", unhealthyThreshold);
+      this.unhealthyThreshold = checked;
       return this;
     }
 

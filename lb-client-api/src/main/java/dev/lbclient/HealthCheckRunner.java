@@ -1,97 +1,85 @@
 package dev.lbclient;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a {@link HealthCheck} for one load balancer: one daemon thread that starts a round of
- * probes every interval (the first after a random part of it, so that a fleet of clients does not
- * probe in step). Probes are asynchronous; their results are applied as they complete.
+ * Runs a {@link HealthCheck} for one load balancer on its {@link Timer}: a round of probes every
+ * interval (the first after a random part of it, so that a fleet of clients does not probe in
+ * step), started on the timer's worker threads. Probes are asynchronous; their results are applied
+ * as they complete. No thread of its own.
  */
 final class HealthCheckRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HealthCheckRunner.class);
 
-  private final DefaultLoadBalancer lb;
+  private final String service;
   private final HealthCheck check;
-  private final boolean scheduled;
-  private volatile ScheduledExecutorService executor;
-  private volatile Thread thread;
+  private final Timer timer;
+  private final Supplier<EndpointState[]> states;
+  private final Penalties results;
+  private Timer.Cancellable next = Timer.Cancellable.NONE;
+  private boolean closed;
 
-  HealthCheckRunner(DefaultLoadBalancer lb, HealthCheck check, boolean scheduled) {
-    this.lb = lb;
+  HealthCheckRunner(LbConfig config, HealthCheck check, Supplier<EndpointState[]> states,
+      Penalties results) {
+    this.service = config.serviceName;
     this.check = check;
-    this.scheduled = scheduled;
+    this.timer = config.timer;
+    this.states = states;
+    this.results = results;
   }
 
-  void start() {
-    if (!scheduled) {
-      return;
+  synchronized void start() {
+    scheduleNext(ThreadLocalRandom.current().nextLong(check.interval.toNanos()));
+  }
+
+  private synchronized void scheduleNext(long delayNanos) {
+    if (!closed) {
+      next = timer.schedule(() -> timer.execute(this::tick), delayNanos);
     }
-    ScheduledExecutorService e = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "lb-client-health-" + lb.serviceName());
-      t.setDaemon(true);
-      thread = t;
-      return t;
-    });
-    executor = e;
-    long interval = check.interval.toNanos();
-    e.scheduleWithFixedDelay(() -> {
-      try {
-        runRound();
-      } catch (RuntimeException ex) {
-        log.warn("{}: health-check round failed to start", lb.serviceName(), ex);
-      }
-    }, ThreadLocalRandom.current().nextLong(interval), interval, TimeUnit.NANOSECONDS);
+  }
+
+  private void tick() {
+    try {
+      runRound();
+    } catch (RuntimeException ex) {
+      log.warn("{}: health-check round failed to start", service, ex);
+    }
+    scheduleNext(check.interval.toNanos());
   }
 
   /** Probes every current endpoint once; completes when every result has been applied. */
   CompletableFuture<Void> runRound() {
-    EndpointState[] states = lb.states();
-    CompletableFuture<?>[] results = new CompletableFuture<?>[states.length];
-    for (int i = 0; i < states.length; i++) {
-      EndpointState s = states[i];
+    EndpointState[] current = states.get();
+    CompletableFuture<?>[] all = new CompletableFuture<?>[current.length];
+    for (int i = 0; i < current.length; i++) {
+      EndpointState s = current[i];
       CompletableFuture<Boolean> probe;
       try {
         probe = check.checker.check(s.endpoint()).toCompletableFuture();
       } catch (RuntimeException e) {
         probe = CompletableFuture.failedFuture(e);
       }
-      results[i] = probe
+      all[i] = probe
           .orTimeout(check.timeout.toNanos(), TimeUnit.NANOSECONDS)
           .handle((healthy, error) -> {
             if (error != null) {
-              log.debug("{}: health check of {} failed", lb.serviceName(), s.address(), error);
+              log.debug("{}: health check of {} failed", service, s.address(), error);
             }
-            lb.onHealthResult(s, error == null && Boolean.TRUE.equals(healthy), check);
+            results.onHealthResult(s, error == null && Boolean.TRUE.equals(healthy), check);
             return null;
           });
     }
-    return CompletableFuture.allOf(results);
-  }
-
-  private static boolean join(Thread t) throws InterruptedException {
-    t.join(TimeUnit.SECONDS.toMillis(5));
-    return !t.isAlive();
+    return CompletableFuture.allOf(all);
   }
 
   @Override
-  public void close() {
-    ScheduledExecutorService e = executor;
-    if (e != null) {
-      e.shutdownNow();
-      try {
-        Thread t = thread;
-        if (!e.awaitTermination(5, TimeUnit.SECONDS) || (t != null && !join(t))) {
-          log.warn("{}: health-check thread did not stop within 5 s", lb.serviceName());
-        }
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  public synchronized void close() {
+    closed = true;
+    next.cancel();
   }
 }

@@ -20,7 +20,10 @@ final class Lease implements Pick {
     }
   }
 
-  private final DefaultLoadBalancer owner;
+  /** The cause recorded for a lease closed without an outcome; shared, no stack trace. */
+  static final Exception NO_OUTCOME = new LeaseClosedWithoutOutcomeException();
+
+  private final Outcomes owner;
   private final EndpointState state;
   private final long startNanos;
   private final boolean permitted;
@@ -30,12 +33,8 @@ final class Lease implements Pick {
   /** Set by the picking thread before the lease is handed out. */
   private @Nullable PickExplanation explanation;
 
-  Lease(DefaultLoadBalancer owner, EndpointState state, long startNanos) {
-    this(owner, state, startNanos, true);
-  }
-
   /** {@code permitted}: the lease holds a permission of the endpoint's circuit breaker. */
-  Lease(DefaultLoadBalancer owner, EndpointState state, long startNanos, boolean permitted) {
+  Lease(Outcomes owner, EndpointState state, long startNanos, boolean permitted) {
     this.owner = owner;
     this.state = state;
     this.startNanos = startNanos;
@@ -80,7 +79,7 @@ final class Lease implements Pick {
   @Override
   public void success() {
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, start(), DefaultLoadBalancer.SUCCESS, null, permitted);
+      owner.complete(state, start(), Outcomes.SUCCESS, null, permitted);
     }
   }
 
@@ -88,19 +87,37 @@ final class Lease implements Pick {
   public void failure(Throwable cause) {
     requireNonNull(cause, "cause");
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, start(), DefaultLoadBalancer.FAILURE, cause, permitted);
+      owner.complete(state, start(), Outcomes.FAILURE, cause, permitted);
     }
   }
 
   @Override
+  public void cancel() {
+    if (DONE.compareAndSet(this, 0, 1)) {
+      owner.complete(state, startNanos, Outcomes.CANCELLED, null, permitted);
+    }
+  }
+
+  /** Without an outcome, a failure: the usual reason is an exception thrown past the lease. */
+  @Override
   public void close() {
     if (DONE.compareAndSet(this, 0, 1)) {
-      owner.complete(state, startNanos, DefaultLoadBalancer.CANCELLED, null, permitted);
+      owner.complete(state, start(), Outcomes.FAILURE, NO_OUTCOME, permitted);
     }
   }
 
   @Override
   public String toString() {
     return "Pick{" + state.endpoint() + (done == 0 ? ", open}" : ", done}");
+  }
+}
+
+/** What a lease closed without {@code success()}, {@code failure(e)} or {@code cancel()} records. */
+final class LeaseClosedWithoutOutcomeException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  LeaseClosedWithoutOutcomeException() {
+    super("the lease was closed without an outcome (an exception was thrown past it, or neither "
+        + "success() nor cancel() was called): counted as a failure", null, false, false);
   }
 }

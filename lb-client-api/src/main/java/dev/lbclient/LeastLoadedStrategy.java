@@ -1,5 +1,7 @@
 package dev.lbclient;
 
+import java.util.random.RandomGenerator;
+
 /**
  * Exact argmin strategies: least connections (in-flight / weight) and least time (peak-EWMA x
  * (in-flight + 1) / weight).
@@ -35,10 +37,10 @@ final class LeastLoadedStrategy extends StrategyImpl {
     private final int[] weights;
     private final double[] inverseWeights;
     private final double[] logWeights;
-    private final Rng rng;
+    private final RandomGenerator rng;
     private final boolean latency;
 
-    LeastLoadedPicker(EndpointState[] states, int[] weights, Rng rng, boolean latency) {
+    LeastLoadedPicker(EndpointState[] states, int[] weights, RandomGenerator rng, boolean latency) {
       super(states);
       this.weights = weights;
       this.inverseWeights = inverse(weights);

@@ -6,7 +6,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,25 +22,21 @@ import org.jspecify.annotations.Nullable;
  *
  * try (Pick pick = orders.pick()) {
  *   callSomething(pick.endpoint());
- *   pick.success();
+ *   pick.success();                            // an exception instead: close() records a failure
  * }
  * }</pre>
  *
- * <p><b>Fault handling.</b> Endpoints that fail are ejected by {@link OutlierDetection}, refused
- * by their own circuit breaker, or marked unhealthy by an optional {@link HealthCheck}; picks avoid
- * them until they recover. When fewer than the panic threshold (50%) are usable, picks spread over
- * all endpoints rather than crush the few left. {@link #execute(EndpointCall)} adds retries on
- * other endpoints within a {@link RetryBudget}.
+ * <p><b>Fault handling.</b> Failing endpoints are ejected ({@link OutlierDetection}), refused by
+ * their circuit breaker or marked unhealthy ({@link HealthCheck}) until they recover; below the
+ * panic threshold picks spread over all endpoints. {@link #execute} retries within a budget.
  *
- * <p><b>Thread-safety.</b> A load balancer is thread-safe and meant to be shared by every thread
- * that calls the service. {@link #pick()} takes no lock and allocates nothing but the returned
- * lease; endpoint list updates are applied one at a time and published atomically, so a pick sees
- * either the old list or the new one, never a mix. State changes (an ejection, a re-admission, a
- * breaker transition) rebuild the picker under a lock that a pick never waits for. Completing a
- * lease takes no lock either (unless it changes state: an ejection, a breaker transition) and
- * allocates nothing, except inside Resilience4j when circuit breakers are on: its lock-free
- * sliding window allocates about 200 bytes per recorded outcome. {@link
- * Builder#noCircuitBreakers()} avoids that; outlier detection is allocation-free.
+ * <p><b>Thread-safety.</b> Thread-safe; share one per service. {@link #pick()} takes no lock and
+ * allocates only the lease: it reads one immutable snapshot, so it sees the old list or the new
+ * one, never a mix. State changes are applied one at a time under a lock a pick never waits for;
+ * timed ones (an ejection ending, a slow-start step) run on time on a shared timer thread whether
+ * or not anyone picks. Completing a lease takes no lock unless it changes state, and allocates
+ * nothing but Resilience4j's sliding-window entry (about 200 bytes; see {@link
+ * Builder#noCircuitBreakers()}).
  */
 public interface LoadBalancer extends AutoCloseable {
 
@@ -76,10 +74,9 @@ public interface LoadBalancer extends AutoCloseable {
   Pick pick(RequestContext context, Collection<Endpoint> avoid);
 
   /**
-   * Picks among the usable endpoints that {@code filter} accepts, for integrations that can only
-   * use some of them at a given moment (gRPC: those with a READY connection). The strategy's
-   * choice is kept when the filter accepts it (tried a few times); otherwise the first accepted
-   * endpoint from a random offset is taken. Runs the filter on the calling thread; it must be
+   * Picks among the usable endpoints that {@code filter} accepts (gRPC: those with a READY
+   * connection): the strategy's choice if accepted, else its next (hash strategies: the next owner
+   * in the table, the same in every client). The filter runs on the calling thread; it must be
    * fast and must not block.
    *
    * @throws NoEndpointAvailableException if the filter accepts no usable endpoint
@@ -88,10 +85,9 @@ public interface LoadBalancer extends AutoCloseable {
 
   /**
    * Runs {@code call} on a picked endpoint, reports the outcome, and retries on another endpoint
-   * when the {@link RetryPolicy}'s classifier says the error is retryable, attempts remain and the
-   * budget allows. Returns the first successful result; otherwise throws the last error, with the
-   * earlier attempts' errors attached as suppressed exceptions (and a {@link
-   * RetryRefusedException} when the budget refused a retry).
+   * while the {@link RetryPolicy} calls the error retryable and attempts and budget remain. Throws
+   * the last error with the earlier ones suppressed (and a {@link RetryRefusedException} when the
+   * budget refused a retry).
    *
    * @throws NoEndpointAvailableException if no endpoint could be picked for the first attempt
    * @throws X the call's own exception, when it was not retried or retries ran out
@@ -103,20 +99,17 @@ public interface LoadBalancer extends AutoCloseable {
 
   /**
    * Takes {@code endpoint} out of rotation for {@code duration} because the server asked for less
-   * traffic (for example HTTP 429 or 503 with {@code Retry-After}). Unlike an ejection this does
-   * not count as a failure and does not lengthen later ejections; panic still applies. A longer
-   * penalty replaces a shorter one. Unknown endpoints are ignored.
+   * traffic (HTTP 429 or 503 with {@code Retry-After}): not a failure, no longer later ejections;
+   * panic still applies; a longer penalty replaces a shorter one; unknown endpoints are ignored.
    *
    * @throws IllegalArgumentException if duration is negative or longer than 1 hour
    */
   void penalize(Endpoint endpoint, Duration duration);
 
   /**
-   * Turns recording of {@link PickExplanation}s on or off, for the moment someone asks "why did
-   * my request go there?". While on, every pick records the strategy's account of its choice and
-   * the endpoints it skipped ({@link Pick#explanation()}), which costs some allocation per pick;
-   * while off (the default) it costs nothing measurable. Takes effect for picks that start after
-   * the call, from any thread.
+   * Turns recording of {@link PickExplanation}s ({@link Pick#explanation()}) on or off: "why did
+   * my request go there?". On, each pick allocates its account; off (the default) costs nothing
+   * measurable. Takes effect for picks that start after the call, from any thread.
    */
   void explainPicks(boolean on);
 
@@ -132,6 +125,23 @@ public interface LoadBalancer extends AutoCloseable {
   /** Live counters of the current endpoints, in the same order as {@link #endpoints()}. */
   List<EndpointStats> stats();
 
+  /**
+   * Registers a receiver of this load balancer's events from now on, first replaying the current
+   * state to it alone: {@code onInit}, the current endpoints (as added and as the list), then each
+   * ejection, failed health check, non-closed breaker, panic and stale source in effect. Delivered
+   * in order, after the change, on a timer worker thread (see {@link LoadBalancerListener}).
+   *
+   * @return a handle whose {@code close()} removes the listener
+   */
+  LoadBalancerListener.Registration addListener(LoadBalancerListener listener);
+
+  /**
+   * Completes with this load balancer once its source delivered a non-empty list; fails with
+   * {@link NoEndpointAvailableException} if the source reports an error before its first list, or
+   * {@link IllegalStateException} if closed first. Completes on a timer worker thread.
+   */
+  java.util.concurrent.CompletableFuture<LoadBalancer> whenReady();
+
   /** Whether the endpoint source's last refresh succeeded; see {@link SourceStatus}. */
   SourceStatus sourceStatus();
 
@@ -139,29 +149,23 @@ public interface LoadBalancer extends AutoCloseable {
   List<EndpointStatus> status();
 
   /**
-   * Stops the endpoint source's refreshes. Picks afterwards throw {@link IllegalStateException};
-   * leases already handed out may still be completed. Idempotent.
+   * Stops the source's refreshes, the health checks and the timers; later picks throw {@link
+   * IllegalStateException}, open leases may still complete. Idempotent.
    */
   @Override
   void close();
 
-  /**
-   * Configures a {@link LoadBalancer}. Each setter checks its argument at once; each may be called
-   * once. Not thread-safe: use one builder from one thread.
-   */
+  /** Configures a {@link LoadBalancer}; each setter checks at once, once only. Not thread-safe. */
   final class Builder {
-    static final Duration DEFAULT_PEAK_EWMA_DECAY = Duration.ofSeconds(10);
-    static final Duration DEFAULT_REMOVED_ENDPOINT_GRACE = Duration.ofMinutes(5);
-    static final Duration DEFAULT_SLOW_START = Duration.ofSeconds(30);
-    static final int DEFAULT_PANIC_THRESHOLD = 50;
-
     final String serviceName;
     @Nullable EndpointSource source;
     @Nullable Strategy strategy;
     @Nullable Ticker ticker;
     @Nullable Duration peakEwmaDecay;
     @Nullable Duration removedEndpointGrace;
-    @Nullable Rng rng;
+    @Nullable RandomGenerator rng;
+    @Nullable ScheduledExecutorService executor;
+    @Nullable Timer timer;
     @Nullable OutlierDetection outlierDetection;
     @Nullable CircuitBreakerConfig circuitBreaker;
     boolean circuitBreakerSet;
@@ -175,35 +179,24 @@ public interface LoadBalancer extends AutoCloseable {
     boolean manualHealthChecks;
 
     Builder(String serviceName) {
-      requireNonNull(serviceName, "serviceName");
-      if (serviceName.isBlank()) {
-        throw new IllegalArgumentException(
-            "serviceName: '" + serviceName + "' (expected: a non-blank name)");
-      }
-      this.serviceName = serviceName;
+      this.serviceName = LbConfig.checkServiceName(serviceName);
     }
 
     /** Where the endpoints come from. Required. */
     public Builder endpoints(EndpointSource source) {
-      requireNonNull(source, "source");
-      checkUnset("endpoints", this.source);
-      this.source = source;
+      this.source = once("endpoints", this.source, requireNonNull(source, "source"));
       return this;
     }
 
     /** The choice of endpoint per call; default {@link Strategy#powerOfTwoChoices()}. */
     public Builder strategy(Strategy strategy) {
-      requireNonNull(strategy, "strategy");
-      checkUnset("strategy", this.strategy);
-      this.strategy = strategy;
+      this.strategy = once("strategy", this.strategy, requireNonNull(strategy, "strategy"));
       return this;
     }
 
     /** The clock for latency and timing; default {@link Ticker#system()}. Tests pass a fake. */
     public Builder ticker(Ticker ticker) {
-      requireNonNull(ticker, "ticker");
-      checkUnset("ticker", this.ticker);
-      this.ticker = ticker;
+      this.ticker = once("ticker", this.ticker, requireNonNull(ticker, "ticker"));
       return this;
     }
 
@@ -214,13 +207,8 @@ public interface LoadBalancer extends AutoCloseable {
      * @throws IllegalArgumentException unless between 1 ms and 1 hour
      */
     public Builder peakEwmaDecay(Duration decay) {
-      requireNonNull(decay, "decay");
-      checkUnset("peakEwmaDecay", this.peakEwmaDecay);
-      if (decay.compareTo(Duration.ofMillis(1)) < 0 || decay.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException(
-            "peakEwmaDecay: " + decay + " (expected: PT0.001S..PT1H)");
-      }
-      this.peakEwmaDecay = decay;
+      this.peakEwmaDecay = once("peakEwmaDecay", peakEwmaDecay, between("peakEwmaDecay",
+          requireNonNull(decay, "decay"), Duration.ofMillis(1), Duration.ofHours(1)));
       return this;
     }
 
@@ -233,20 +221,18 @@ public interface LoadBalancer extends AutoCloseable {
      */
     public Builder removedEndpointGrace(Duration grace) {
       requireNonNull(grace, "grace");
-      checkUnset("removedEndpointGrace", this.removedEndpointGrace);
       if (grace.isNegative()) {
         throw new IllegalArgumentException(
             "removedEndpointGrace: " + grace + " (expected: zero or positive)");
       }
-      this.removedEndpointGrace = grace;
+      this.removedEndpointGrace = once("removedEndpointGrace", removedEndpointGrace, grace);
       return this;
     }
 
     /** Passive outlier detection; default {@link OutlierDetection#defaults()}. */
     public Builder outlierDetection(OutlierDetection outlierDetection) {
-      requireNonNull(outlierDetection, "outlierDetection");
-      checkUnset("outlierDetection", this.outlierDetection);
-      this.outlierDetection = outlierDetection;
+      this.outlierDetection = once("outlierDetection", this.outlierDetection,
+          requireNonNull(outlierDetection, "outlierDetection"));
       return this;
     }
 
@@ -255,25 +241,20 @@ public interface LoadBalancer extends AutoCloseable {
      * replaced by this load balancer's ticker). Default {@link #defaultCircuitBreakerConfig()}.
      */
     public Builder circuitBreaker(CircuitBreakerConfig config) {
-      requireNonNull(config, "config");
-      checkBreakerUnset();
-      this.circuitBreaker = config;
-      this.circuitBreakerSet = true;
-      return this;
+      return breakers(requireNonNull(config, "config"));
     }
 
     /** No circuit breakers (outlier detection and health checks still apply). */
     public Builder noCircuitBreakers() {
-      checkBreakerUnset();
-      this.circuitBreakerSet = true;
-      return this;
+      return breakers(null);
     }
 
-    private void checkBreakerUnset() {
-      if (circuitBreakerSet) {
-        throw new IllegalStateException("circuitBreaker was already set to "
-            + (circuitBreaker == null ? "none" : circuitBreaker.toString()));
-      }
+    private Builder breakers(@Nullable CircuitBreakerConfig config) {
+      once("circuitBreaker", circuitBreakerSet ? (circuitBreaker == null ? "none"
+          : circuitBreaker) : null, this);
+      this.circuitBreaker = config;
+      this.circuitBreakerSet = true;
+      return this;
     }
 
     /**
@@ -286,9 +267,7 @@ public interface LoadBalancer extends AutoCloseable {
      * @throws IllegalArgumentException if outside 0..100
      */
     public Builder panicThreshold(int percent) {
-      if (panicThreshold >= 0) {
-        throw new IllegalStateException("panicThreshold was already set to " + panicThreshold);
-      }
+      once("panicThreshold", panicThreshold >= 0 ? panicThreshold : null, this);
       if (percent < 0 || percent > 100) {
         throw new IllegalArgumentException("panicThreshold: " + percent + " (expected: 0..100)");
       }
@@ -298,29 +277,42 @@ public interface LoadBalancer extends AutoCloseable {
 
     /** In panic, fail picks with {@link NoEndpointAvailableException} instead of balancing. */
     public Builder failOnPanic() {
-      this.failOnPanic = true;
+      this.failOnPanic = once("failOnPanic", failOnPanic ? true : null, true);
+      return this;
+    }
+
+    /**
+     * Runs this load balancer's timers, health-check rounds and event deliveries on {@code
+     * executor} instead of the shared {@code lb-client-timer} thread. The executor is not shut
+     * down by {@link LoadBalancer#close()}.
+     */
+    public Builder executor(ScheduledExecutorService executor) {
+      this.executor = once("executor", this.executor, requireNonNull(executor, "executor"));
+      return this;
+    }
+
+    /** Timers on virtual time, for tests. */
+    Builder timer(Timer timer) {
+      this.timer = once("timer", this.timer, requireNonNull(timer, "timer"));
       return this;
     }
 
     /** Retries for {@link LoadBalancer#execute}; default {@link RetryPolicy#defaults()}. */
     public Builder retryPolicy(RetryPolicy policy) {
-      requireNonNull(policy, "policy");
-      checkUnset("retryPolicy", this.retryPolicy);
-      this.retryPolicy = policy;
+      this.retryPolicy = once("retryPolicy", retryPolicy, requireNonNull(policy, "policy"));
       return this;
     }
 
     /** Active health checks; none by default. */
     public Builder healthCheck(HealthCheck healthCheck) {
-      requireNonNull(healthCheck, "healthCheck");
-      checkUnset("healthCheck", this.healthCheck);
-      this.healthCheck = healthCheck;
+      this.healthCheck = once("healthCheck", this.healthCheck,
+          requireNonNull(healthCheck, "healthCheck"));
       return this;
     }
 
     /** {@link #slowStart(Duration)} over 30 seconds. */
     public Builder slowStart() {
-      return slowStart(DEFAULT_SLOW_START);
+      return slowStart(LbConfig.DEFAULT_SLOW_START);
     }
 
     /**
@@ -334,20 +326,12 @@ public interface LoadBalancer extends AutoCloseable {
      * @throws IllegalArgumentException unless between 1 second and 1 hour
      */
     public Builder slowStart(Duration window) {
-      requireNonNull(window, "window");
-      checkUnset("slowStart", this.slowStart);
-      if (window.compareTo(Duration.ofSeconds(1)) < 0
-          || window.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("slowStart: " + window + " (expected: PT1S..PT1H)");
-      }
-      this.slowStart = window;
+      this.slowStart = once("slowStart", slowStart, between("slowStart",
+          requireNonNull(window, "window"), Duration.ofSeconds(1), Duration.ofHours(1)));
       return this;
     }
 
-    /**
-     * Adds a receiver of state changes; none by default. May be called several times: every
-     * listener gets every event, in the order they were added.
-     */
+    /** Adds a receiver of state changes (see {@link LoadBalancer#addListener}); repeatable. */
     public Builder listener(LoadBalancerListener listener) {
       listeners.add(requireNonNull(listener, "listener"));
       return this;
@@ -355,7 +339,7 @@ public interface LoadBalancer extends AutoCloseable {
 
     /** How retries wait their backoff; tests advance a virtual clock instead of sleeping. */
     Builder sleeper(Sleeper sleeper) {
-      this.sleeper = requireNonNull(sleeper, "sleeper");
+      this.sleeper = once("sleeper", this.sleeper, requireNonNull(sleeper, "sleeper"));
       return this;
     }
 
@@ -366,19 +350,16 @@ public interface LoadBalancer extends AutoCloseable {
     }
 
     /**
-     * The circuit breaker defaults: open when at least 50% of the last 20 calls failed, once 10
-     * calls were recorded; stay open 10 s; then let 3 probe calls through. Resilience4j's own
-     * defaults never open below 100 calls, which one endpoint of a pool may take minutes to see;
-     * these open within seconds at a few calls per second and still ignore one-off errors.
+     * The circuit breaker defaults: open at 50% failures of the last 20 calls once 10 were
+     * recorded; open 10 s; then 3 probe calls. (Resilience4j's own never open below 100 calls.)
      */
     public static CircuitBreakerConfig defaultCircuitBreakerConfig() {
-      return DefaultLoadBalancer.DEFAULT_BREAKER;
+      return LbConfig.DEFAULT_BREAKER;
     }
 
     /** Seeded randomness for reproducible tests and simulations. */
-    Builder rng(Rng rng) {
-      checkUnset("rng", this.rng);
-      this.rng = requireNonNull(rng, "rng");
+    Builder rng(RandomGenerator rng) {
+      this.rng = once("rng", this.rng, requireNonNull(rng, "rng"));
       return this;
     }
 
@@ -396,10 +377,22 @@ public interface LoadBalancer extends AutoCloseable {
       return DefaultLoadBalancer.start(this);
     }
 
-    private static void checkUnset(String setting, @Nullable Object current) {
+    /** {@code value}, unless the setting was given before ({@code current} not null). */
+    private static <T> T once(String setting, @Nullable Object current, T value) {
       if (current != null) {
         throw new IllegalStateException(setting + " was already set to " + current);
       }
+      return value;
+    }
+
+    /** {@code d} if within [min, max], named in the message otherwise. */
+    private static Duration between(String setting, Duration d, Duration min, Duration max) {
+      requireNonNull(d, setting);
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            setting + ": " + d + " (expected: " + min + ".." + max + ")");
+      }
+      return d;
     }
   }
 }

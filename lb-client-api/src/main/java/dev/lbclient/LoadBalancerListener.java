@@ -9,16 +9,37 @@ import java.util.List;
  * transitions, retries and failures to pick. Every method has an empty default; override those you
  * need. Nothing is allocated for events when no listener is set.
  *
- * <p>Implementations must be thread-safe, fast and must not block: they are called synchronously
- * from the thread that caused the change (a caller's thread for ejections, breaker transitions and
- * retries). An exception thrown by a listener is logged and otherwise ignored.
+ * <p><b>Threads.</b> Events are delivered after the change is made and published, never under the
+ * load balancer's lock and never on the thread that caused the change: one at a time and in the
+ * order the changes happened, on a timer worker thread ({@code lb-client-events-N}, or the
+ * executor given to {@link LoadBalancer.Builder#executor}). So a listener may call {@code
+ * status()}, {@code pick()} or {@code close()} on the load balancer, and a slow listener delays only
+ * the events after it, not picks or updates. Implementations need not be thread-safe for one load
+ * balancer's events; one listener shared by several load balancers must be. An exception thrown by
+ * a listener is logged and otherwise ignored.
  */
 public interface LoadBalancerListener {
+
+  /**
+   * A listener added with {@link LoadBalancer#addListener}; {@link #close()} removes it (events
+   * already on their way may still arrive). Idempotent; thread-safe.
+   */
+  interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /**
    * Called once, when the load balancer is built and before its first endpoint list arrives; a
    * listener that needs the load balancer (a metrics binder, say) keeps it from here.
    */
   default void onInit(LoadBalancer loadBalancer) {}
+
+  /**
+   * The complete endpoint list, after the first one arrives and after every change of it: members,
+   * order, or an endpoint's weight, zone or attributes. For subscribers that mirror the list.
+   */
+  default void onEndpoints(String service, List<Endpoint> endpoints) {}
 
   /** The endpoint list changed: what was added and what was removed (by address). */
   default void onEndpointsChanged(String service, List<Endpoint> added, List<Endpoint> removed) {}

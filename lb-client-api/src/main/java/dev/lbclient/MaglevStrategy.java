@@ -2,6 +2,9 @@ package dev.lbclient;
 
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Consistent hashing with a Maglev lookup table (Eisenbud et al., NSDI 2016), optionally with
@@ -205,6 +208,40 @@ final class MaglevStrategy extends StrategyImpl {
         }
       }
       return chosen;
+    }
+
+    /**
+     * Walks the table from the key's slot to the first endpoint {@code take} takes, each endpoint
+     * offered once: every client that skips the same owner (not READY, refused by its breaker,
+     * tried already) sends the key to the same next endpoint, so affinity survives the skip. A
+     * pick without a key falls back to the default (random draws, then a scan).
+     */
+    @Override
+    @Nullable EndpointState pick(RequestContext context, long nowNanos,
+        Predicate<EndpointState> take, RandomGenerator rng, @Nullable EndpointState refused) {
+      String key = context.key();
+      if (clientAddress && context.clientAddress() != null) {
+        key = context.clientAddress();
+      }
+      if (key == null) {
+        return super.pick(context, nowNanos, take, rng, refused);
+      }
+      boolean[] offered = new boolean[states.length];
+      int left = states.length;
+      int m = table.length;
+      int slot = slot(key);
+      for (int step = 0; step < m && left > 0; step++) {
+        int i = table[(slot + step) % m];
+        if (offered[i]) {
+          continue;
+        }
+        offered[i] = true;
+        left--;
+        if (states[i] != refused && take.test(states[i])) {
+          return states[i];
+        }
+      }
+      return null;
     }
 
     @Override

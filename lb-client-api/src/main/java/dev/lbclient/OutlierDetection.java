@@ -118,7 +118,8 @@ public final class OutlierDetection {
   }
 
   /**
-   * Builds an {@link OutlierDetection}. Each setter checks its argument at once. Not thread-safe.
+   * Builds an {@link OutlierDetection}. Each setter checks its argument at once and may be called
+   * once ({@link IllegalStateException} the second time). Not thread-safe.
    */
   public static final class Builder {
     private int consecutiveFailures = 5;
@@ -128,6 +129,7 @@ public final class OutlierDetection {
     private Duration baseEjectionTime = Duration.ofSeconds(30);
     private Duration maxEjectionTime = Duration.ofSeconds(300);
     private int maxEjectionPercent = 10;
+    private final SetOnce once = new SetOnce();
 
     private Builder() {}
 
@@ -141,6 +143,7 @@ public final class OutlierDetection {
         throw new IllegalArgumentException(
             "consecutiveFailures: " + failures + " (expected: >= 0, 0 to disable)");
       }
+      once.check("consecutiveFailures", consecutiveFailures);
       this.consecutiveFailures = failures;
       return this;
     }
@@ -160,6 +163,7 @@ public final class OutlierDetection {
         throw new IllegalArgumentException(
             "failureRate minimumCalls: " + minimumCalls + " (expected: >= 1)");
       }
+      once.check("failureRate", failureRatePercent + "% of " + failureRateMinimumCalls);
       this.failureRatePercent = percent;
       this.failureRateMinimumCalls = minimumCalls;
       return this;
@@ -171,7 +175,9 @@ public final class OutlierDetection {
      * @throws IllegalArgumentException unless positive
      */
     public Builder interval(Duration interval) {
-      this.interval = positive("interval", interval);
+      Duration checked = positive("interval", interval);
+      once.check("interval", this.interval);
+      this.interval = checked;
       return this;
     }
 
@@ -181,7 +187,9 @@ public final class OutlierDetection {
      * @throws IllegalArgumentException unless positive
      */
     public Builder baseEjectionTime(Duration time) {
-      this.baseEjectionTime = positive("baseEjectionTime", time);
+      Duration checked = positive("baseEjectionTime", time);
+      once.check("baseEjectionTime", baseEjectionTime);
+      this.baseEjectionTime = checked;
       return this;
     }
 
@@ -191,7 +199,9 @@ public final class OutlierDetection {
      * @throws IllegalArgumentException unless positive
      */
     public Builder maxEjectionTime(Duration time) {
-      this.maxEjectionTime = positive("maxEjectionTime", time);
+      Duration checked = positive("maxEjectionTime", time);
+      once.check("maxEjectionTime", maxEjectionTime);
+      this.maxEjectionTime = checked;
       return this;
     }
 
@@ -205,6 +215,7 @@ public final class OutlierDetection {
         throw new IllegalArgumentException(
             "maxEjectionPercent: " + percent + " (expected: 0..100)");
       }
+      once.check("maxEjectionPercent", maxEjectionPercent);
       this.maxEjectionPercent = percent;
       return this;
     }

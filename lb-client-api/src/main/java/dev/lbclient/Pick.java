@@ -2,24 +2,27 @@ package dev.lbclient;
 
 /**
  * The lease on one chosen endpoint for one call: the endpoint to call, and the duty to say how the
- * call went. Use it in try-with-resources:
+ * call went. Use it in try-with-resources and call {@link #success()} as the last statement:
  *
  * <pre>{@code
  * try (Pick pick = lb.pick()) {
  *   Response r = call(pick.endpoint());
  *   pick.success();
- * } catch (IOException e) {
- *   // failure(e) was not reached: close() counts the call as cancelled. Report it instead:
  * }
  * }</pre>
  *
- * <p>The endpoint's in-flight count went up when this lease was created and goes down exactly once,
- * at the first of {@link #success()}, {@link #failure(Throwable)} or {@link #close()}; later calls
- * of any of the three do nothing. The latency recorded is the time from the pick to that first
- * call, on the load balancer's ticker. A cancelled call (close without an outcome) records no
- * latency and counts neither as success nor as failure.
+ * <p>If {@code call} throws, try-with-resources closes the lease before any {@code catch} runs, so
+ * {@link #close()} without an outcome counts the call as a <b>failure</b>: outlier detection and the
+ * circuit breaker see it. Report a specific error with {@link #failure(Throwable)} and a call given
+ * up on purpose (the caller's deadline passed, a hedge lost) with {@link #cancel()}.
  *
- * <p>Thread-safe: the three methods may race from different threads; exactly one of them reports.
+ * <p>The endpoint's in-flight count went up when this lease was created and goes down exactly once,
+ * at the first of {@link #success()}, {@link #failure(Throwable)}, {@link #cancel()} or {@link
+ * #close()}; later calls of any of them do nothing. The latency recorded is the time from the pick
+ * to that first call, on the load balancer's ticker. A cancelled call records no latency and counts
+ * neither as success nor as failure.
+ *
+ * <p>Thread-safe: the methods may race from different threads; exactly one of them reports.
  */
 public interface Pick extends AutoCloseable {
   /** The chosen endpoint. */
@@ -50,7 +53,16 @@ public interface Pick extends AutoCloseable {
    */
   void failure(Throwable cause);
 
-  /** Ends the lease; if no outcome was reported, the call counts as cancelled. Idempotent. */
+  /**
+   * Reports that the call was given up without an outcome (the caller stopped waiting, a hedged
+   * call lost the race): it counts neither as success nor as failure.
+   */
+  void cancel();
+
+  /**
+   * Ends the lease; if no outcome was reported, the call counts as a failure (see the class
+   * description). Idempotent.
+   */
   @Override
   void close();
 }

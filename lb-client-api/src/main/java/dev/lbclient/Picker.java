@@ -1,33 +1,23 @@
 package dev.lbclient;
 
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+
 /**
  * An immutable choice function over one snapshot of endpoints. Built by a strategy under the load
- * balancer's update lock and published with one volatile write; {@link #pick} is called
+ * balancer's update lock and published inside a {@link Snapshot}; {@link #pick} is called
  * concurrently by any number of threads.
  *
  * <p><b>{@code pick} must never block, take a lock or allocate.</b> It may read the endpoints'
  * atomic counters and update the picker's own atomics.
  */
 abstract class Picker {
-  /** The endpoints this picker chooses from; never empty except in the special pickers. */
+  /** Strategy draws before {@link #pick(RequestContext, long, Predicate, RandomGenerator)} scans. */
+  static final int REDRAWS = 3;
+
+  /** The endpoints this picker chooses from; never empty. */
   final EndpointState[] states;
-  /**
-   * True when the picker must be rebuilt at {@link #refreshAtNanos} (an ejection or a breaker
-   * wait ends, a slow-start step). Set before publication, never after.
-   */
-  boolean timed;
-
-  long refreshAtNanos;
-
-  /** Built in panic: picks ignore breaker refusals. Set before publication, never after. */
-  boolean panic;
-
-  /**
-   * Endpoints whose circuit breaker wants probe calls (OPEN with its wait over, or HALF_OPEN), or
-   * null. Picks offer them a call first, within the breaker's permits, because a load-aware
-   * strategy might never choose them and their breaker would then never leave OPEN.
-   */
-  EndpointState @org.jspecify.annotations.Nullable [] probes;
 
   Picker(EndpointState[] states) {
     this.states = states;
@@ -39,6 +29,33 @@ abstract class Picker {
    * @param nowNanos the ticker's reading for this pick (shared with the lease)
    */
   abstract EndpointState pick(RequestContext context, long nowNanos);
+
+  /**
+   * The strategy's choice among the endpoints that {@code take} takes, or null when it takes none.
+   * {@code take} may have an effect (it acquires a breaker permission): it is called on each
+   * candidate in turn until one returns true. {@code refused}, if not null, is a choice of {@link
+   * #pick(RequestContext, long)} already offered and refused: it counts as the first draw. The
+   * default draws up to {@value #REDRAWS} times, then scans every endpoint from a random offset;
+   * hash pickers walk their table instead, so the keys of a skipped owner go to the same next
+   * endpoint in every client.
+   */
+  @Nullable EndpointState pick(RequestContext context, long nowNanos,
+      Predicate<EndpointState> take, RandomGenerator rng, @Nullable EndpointState refused) {
+    for (int i = refused == null ? 0 : 1; i < REDRAWS; i++) {
+      EndpointState s = pick(context, nowNanos);
+      if (take.test(s)) {
+        return s;
+      }
+    }
+    int start = rng.nextInt(states.length);
+    for (int k = 0; k < states.length; k++) {
+      EndpointState s = states[(start + k) % states.length];
+      if (take.test(s)) {
+        return s;
+      }
+    }
+    return null;
+  }
 
   /**
    * The same choice as {@link #pick}, also appending the strategy's account of it to {@code why}.

@@ -1,10 +1,11 @@
 package dev.lbclient;
 
 import java.util.concurrent.atomic.LongAdder;
+import java.util.random.RandomGenerator;
 
 /** What a load balancer lends to the pickers it builds. Immutable; shared by all its pickers. */
 final class PickerEnv {
-  final Rng rng;
+  final RandomGenerator rng;
   /** In-flight calls across the pool; kept only when the strategy needs it. */
   final LongAdder totalInFlight;
 
@@ -16,7 +17,7 @@ final class PickerEnv {
 
   int @org.jspecify.annotations.Nullable [] table;
 
-  PickerEnv(Rng rng, LongAdder totalInFlight) {
+  PickerEnv(RandomGenerator rng, LongAdder totalInFlight) {
     this.rng = rng;
     this.totalInFlight = totalInFlight;
   }

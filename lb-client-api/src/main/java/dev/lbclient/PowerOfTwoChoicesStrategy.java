@@ -1,5 +1,7 @@
 package dev.lbclient;
 
+import java.util.random.RandomGenerator;
+
 /**
  * Power of two choices (Mitzenmacher): two distinct endpoints at random, the lower load per unit of
  * weight wins. With equal weights the pair is drawn uniformly as an ordered pair (i uniform, j
@@ -33,11 +35,11 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
     private final double[] weightTerms;
     /** Cumulative weights when they differ, else null. */
     private final long @org.jspecify.annotations.Nullable [] ends;
-    private final Rng rng;
+    private final RandomGenerator rng;
     private final boolean latency;
 
     P2cPicker(EndpointState[] states, double[] weightTerms,
-        long @org.jspecify.annotations.Nullable [] ends, Rng rng, boolean latency) {
+        long @org.jspecify.annotations.Nullable [] ends, RandomGenerator rng, boolean latency) {
       super(states);
       this.weightTerms = weightTerms;
       this.ends = ends;

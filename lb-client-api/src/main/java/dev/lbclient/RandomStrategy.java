@@ -1,5 +1,7 @@
 package dev.lbclient;
 
+import java.util.random.RandomGenerator;
+
 /** Random: uniform for equal weights, else a binary search over cumulative weights. */
 final class RandomStrategy extends StrategyImpl {
   static final RandomStrategy INSTANCE = new RandomStrategy();
@@ -18,9 +20,9 @@ final class RandomStrategy extends StrategyImpl {
   }
 
   static final class UniformPicker extends Picker {
-    private final Rng rng;
+    private final RandomGenerator rng;
 
-    UniformPicker(EndpointState[] states, Rng rng) {
+    UniformPicker(EndpointState[] states, RandomGenerator rng) {
       super(states);
       this.rng = rng;
     }
@@ -33,9 +35,9 @@ final class RandomStrategy extends StrategyImpl {
 
   static final class WeightedPicker extends Picker {
     private final long[] ends;
-    private final Rng rng;
+    private final RandomGenerator rng;
 
-    WeightedPicker(EndpointState[] states, long[] ends, Rng rng) {
+    WeightedPicker(EndpointState[] states, long[] ends, RandomGenerator rng) {
       super(states);
       this.ends = ends;
       this.rng = rng;

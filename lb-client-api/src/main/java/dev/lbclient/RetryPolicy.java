@@ -97,13 +97,17 @@ public final class RetryPolicy {
         + maxBackoff + ", " + budget + '}';
   }
 
-  /** Builds a {@link RetryPolicy}. Each setter checks its argument at once. Not thread-safe. */
+  /**
+   * Builds a {@link RetryPolicy}. Each setter checks its argument at once and may be called once
+   * ({@link IllegalStateException} the second time). Not thread-safe.
+   */
   public static final class Builder {
     private int maxAttempts = 3;
     private Duration initialBackoff = Duration.ofMillis(50);
     private Duration maxBackoff = Duration.ofSeconds(1);
     private RetryBudget budget = RetryBudget.defaults();
     private ExceptionClassifier classifier = ExceptionClassifier.defaults();
+    private final SetOnce once = new SetOnce();
 
     private Builder() {}
 
@@ -116,6 +120,7 @@ public final class RetryPolicy {
       if (attempts < 1 || attempts > 10) {
         throw new IllegalArgumentException("maxAttempts: " + attempts + " (expected: 1..10)");
       }
+      once.check("maxAttempts", maxAttempts);
       this.maxAttempts = attempts;
       return this;
     }
@@ -136,6 +141,7 @@ public final class RetryPolicy {
         throw new IllegalArgumentException(
             "max backoff: " + max + " (expected: >= initial backoff " + initial + ")");
       }
+      once.check("backoff", initialBackoff + ".." + maxBackoff);
       this.initialBackoff = initial;
       this.maxBackoff = max;
       return this;
@@ -143,13 +149,17 @@ public final class RetryPolicy {
 
     /** The retry budget. */
     public Builder budget(RetryBudget budget) {
-      this.budget = requireNonNull(budget, "budget");
+      requireNonNull(budget, "budget");
+      once.check("budget", this.budget);
+      this.budget = budget;
       return this;
     }
 
     /** Which exceptions are failures and which are retryable. */
     public Builder classifier(ExceptionClassifier classifier) {
-      this.classifier = requireNonNull(classifier, "classifier");
+      requireNonNull(classifier, "classifier");
+      once.check("classifier", this.classifier);
+      this.classifier = classifier;
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.lbclient;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.random.RandomGenerator;
 
 /** Plain round robin, on cursors striped by thread. */
 final class RoundRobinStrategy extends StrategyImpl {
@@ -53,7 +54,7 @@ final class RoundRobinStrategy extends StrategyImpl {
 
     private final int[] cursors;
 
-    RoundRobinPicker(EndpointState[] states, Rng rng) {
+    RoundRobinPicker(EndpointState[] states, RandomGenerator rng) {
       super(states);
       // One leading stripe of padding keeps stripe 0 off the array header's line.
       this.cursors = new int[(STRIPES + 1) * STRIDE];

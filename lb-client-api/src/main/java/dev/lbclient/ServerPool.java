@@ -36,6 +36,8 @@ final class ServerPool {
   private final Function<Endpoint, EndpointState> factory;
   private final Map<String, EndpointState> live = new HashMap<>();
   private final Cache<String, EndpointState> removed;
+  /** The previous snapshot's states, in its order. */
+  private EndpointState[] last = new EndpointState[0];
 
   ServerPool(String serviceName, double tauMillis, Duration grace, Ticker ticker) {
     this(serviceName, grace, ticker, e -> new EndpointState(e, tauMillis));
@@ -53,8 +55,28 @@ final class ServerPool {
         .build();
   }
 
-  /** Applies a snapshot; returns the states in snapshot order, one per distinct address. */
-  EndpointState[] reconcile(List<Endpoint> snapshot) {
+  /** What a snapshot changed: the states in snapshot order, and who came and went. */
+  static final class Change {
+    final EndpointState[] states;
+    final List<EndpointState> added;
+    final List<Endpoint> removed;
+    /** Whether anything differs from the previous snapshot: members, order or values. */
+    final boolean changed;
+
+    Change(EndpointState[] states, List<EndpointState> added, List<Endpoint> removed,
+        boolean changed) {
+      this.states = states;
+      this.added = added;
+      this.removed = removed;
+      this.changed = changed;
+    }
+  }
+
+  /**
+   * Applies a snapshot: the states in snapshot order, one per distinct address, with the
+   * endpoints added and removed since the previous one. O(n) in the snapshot and the pool.
+   */
+  Change reconcile(List<Endpoint> snapshot) {
     Map<String, Endpoint> distinct = new LinkedHashMap<>();
     List<String> duplicates = new ArrayList<>();
     for (Endpoint e : snapshot) {
@@ -67,6 +89,8 @@ final class ServerPool {
           serviceName, duplicates);
     }
     EndpointState[] result = new EndpointState[distinct.size()];
+    List<EndpointState> added = new ArrayList<>(0);
+    boolean changed = distinct.size() != last.length;
     int i = 0;
     for (Endpoint e : distinct.values()) {
       EndpointState state = live.get(e.address());
@@ -75,20 +99,27 @@ final class ServerPool {
         if (state == null) {
           state = factory.apply(e);
         }
+        added.add(state);
       }
+      changed |= i >= last.length || last[i] != state || !state.endpoint().equals(e);
       state.endpoint(e);
       result[i++] = state;
     }
-    for (Map.Entry<String, EndpointState> entry : live.entrySet()) {
-      if (!distinct.containsKey(entry.getKey())) {
-        removed.put(entry.getKey(), entry.getValue());
+    List<Endpoint> gone = new ArrayList<>(0);
+    for (EndpointState s : last) {
+      if (!distinct.containsKey(s.address())) {
+        removed.put(s.address(), s);
+        gone.add(s.endpoint());
       }
     }
-    live.clear();
-    for (EndpointState s : result) {
-      live.put(s.address(), s);
+    last = result;
+    if (!added.isEmpty() || !gone.isEmpty()) {
+      live.clear();
+      for (EndpointState s : result) {
+        live.put(s.address(), s);
+      }
     }
-    return result;
+    return new Change(result, added, gone, changed);
   }
 
   int size() {

@@ -37,8 +37,24 @@ public sealed interface Strategy permits StrategyImpl {
     IN_FLIGHT
   }
 
-  /** A short name for logs and metrics, for example {@code roundRobin}. */
+  /**
+   * A short name for logs, metrics and configuration, for example {@code roundRobin} or {@code
+   * consistentHash.boundedLoad(1.25)}; {@link #parse(String)} turns it back into this strategy.
+   */
   String name();
+
+  /**
+   * The strategy with this {@linkplain #name() name}: {@code roundRobin}, {@code
+   * weightedRoundRobin}, {@code leastConnections}, {@code leastTime}, {@code powerOfTwoChoices},
+   * {@code powerOfTwoChoices.inFlight}, {@code consistentHash}, {@code
+   * consistentHash.boundedLoad(<factor>)}, {@code ipHash} or {@code random}. Leading and trailing
+   * blanks are ignored; case matters.
+   *
+   * @throws IllegalArgumentException for any other text, naming it and the accepted names
+   */
+  static Strategy parse(String name) {
+    return StrategyImpl.parse(name);
+  }
 
   /**
    * Round robin: each endpoint in turn. The rotation is kept on a few cursors striped by thread,

@@ -2,6 +2,40 @@ package dev.lbclient;
 
 /** The internal side of a strategy: builds pickers. Every strategy is a subclass. */
 abstract non-sealed class StrategyImpl implements Strategy {
+  private static final String BOUNDED_PREFIX = "consistentHash.boundedLoad(";
+  /** The strategies without parameters (a method, not a field: the subclasses' instances). */
+  private static java.util.List<Strategy> fixed() {
+    return java.util.List.of(
+        Strategy.roundRobin(), Strategy.weightedRoundRobin(), Strategy.leastConnections(),
+        Strategy.leastTime(), Strategy.powerOfTwoChoices(),
+        Strategy.powerOfTwoChoices(Strategy.Load.IN_FLIGHT), Strategy.consistentHash(),
+        Strategy.ipHash(), Strategy.random());
+  }
+
+  /** See {@link Strategy#parse(String)}. */
+  static Strategy parse(String name) {
+    java.util.Objects.requireNonNull(name, "name");
+    String text = name.strip();
+    for (Strategy s : fixed()) {
+      if (s.name().equals(text)) {
+        return s;
+      }
+    }
+    if (text.startsWith(BOUNDED_PREFIX) && text.endsWith(")")) {
+      String factor = text.substring(BOUNDED_PREFIX.length(), text.length() - 1);
+      try {
+        return Strategy.consistentHashWithBoundedLoad(Double.parseDouble(factor));
+      } catch (NumberFormatException e) {
+        // fall through to the message naming every accepted form
+      }
+    }
+    StringBuilder expected = new StringBuilder();
+    for (Strategy s : fixed()) {
+      expected.append(s.name()).append(", ");
+    }
+    throw new IllegalArgumentException("strategy: '" + name + "' (expected one of: " + expected
+        + BOUNDED_PREFIX + "<factor > 1>))");
+  }
   /**
    * Builds a picker over a non-empty snapshot, with weights[i] the weight of states[i] (at least
    * 1). Called under the load balancer's update lock; the arrays are not modified afterwards.

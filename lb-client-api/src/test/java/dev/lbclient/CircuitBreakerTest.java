@@ -26,6 +26,7 @@ class CircuitBreakerTest {
         .strategy(Strategy.roundRobin())
         .outlierDetection(OutlierDetection.disabled())
         .ticker(clock)
+        .timer(clock)
         .listener(new LoadBalancerListener() {
           @Override
           public void onBreakerStateChanged(String service, Endpoint endpoint,
@@ -114,6 +115,7 @@ class CircuitBreakerTest {
         .strategy(Strategy.powerOfTwoChoices())
         .outlierDetection(OutlierDetection.disabled())
         .ticker(clock)
+        .timer(clock)
         .build();
     for (int i = 0; i < 10; i++) { // slow calls, half of them failing
       try (Pick pick = lb.pick(RequestContext.none(), e -> e.sameAddress(A))) {
@@ -144,7 +146,7 @@ class CircuitBreakerTest {
       assertThatThrownBy(() -> lb.pick(RequestContext.none(), e -> e.sameAddress(A)))
           .as("a fourth concurrent probe is refused")
           .isInstanceOf(NoEndpointAvailableException.class);
-      probes.forEach(Pick::close);
+      probes.forEach(Pick::cancel);
     }
     assertThat(breakerOf(lb, A)).isEqualTo(CircuitBreaker.State.HALF_OPEN);
     for (int i = 0; i < 3; i++) {
@@ -172,6 +174,7 @@ class CircuitBreakerTest {
         .outlierDetection(OutlierDetection.disabled())
         .panicThreshold(0)
         .ticker(clock)
+        .timer(clock)
         .build();
     openBreaker(lb, A);
     openBreaker(lb, Endpoint.of("10.0.0.2", 80));
@@ -220,6 +223,7 @@ class CircuitBreakerTest {
         .circuitBreaker(CircuitBreakerConfig.custom()
             .slidingWindowSize(4).minimumNumberOfCalls(4).failureRateThreshold(100).build())
         .ticker(clock)
+        .timer(clock)
         .build();
     for (int i = 0; i < 3; i++) {
       call(lb, A, false);
@@ -246,6 +250,7 @@ class CircuitBreakerTest {
         .endpoints(source)
         .outlierDetection(OutlierDetection.disabled())
         .ticker(clock)
+        .timer(clock)
         .build();
     openBreaker(lb, A);
     source.set(A.withWeight(3), Endpoint.of("10.0.0.2", 80), Endpoint.of("10.0.0.3", 80));

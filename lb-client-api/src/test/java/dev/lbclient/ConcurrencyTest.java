@@ -134,7 +134,7 @@ class ConcurrencyTest {
         failures.increment();
         break;
       default:
-        p.close();
+        p.cancel();
     }
     p.close();
     p.success();
@@ -182,10 +182,9 @@ class ConcurrencyTest {
           start.await();
           for (int i = 0; i < maxPicksPerReader && !writerDone.get(); i++) {
             long before = lb.version();
-            Endpoint e;
-            try (Pick p = lb.pick(context(i))) {
-              e = p.endpoint();
-            }
+            Pick p = lb.pick(context(i));
+            Endpoint e = p.endpoint();
+            p.cancel();
             long after = lb.version();
             long v = e.port() - 1000;
             if (v < before - 1 || v > after || !e.host().startsWith("10.0.0.")) {

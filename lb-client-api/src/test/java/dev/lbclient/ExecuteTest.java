@@ -22,6 +22,7 @@ class ExecuteTest {
         .endpoints(EndpointSource.of(endpoints))
         .strategy(Strategy.roundRobin())
         .ticker(clock)
+        .timer(clock)
         .sleeper(clock)
         .listener(new LoadBalancerListener() {
           @Override

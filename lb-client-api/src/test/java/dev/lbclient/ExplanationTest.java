@@ -15,6 +15,7 @@ class ExplanationTest {
         .strategy(strategy)
         .noCircuitBreakers()
         .ticker(clock)
+        .timer(clock)
         .build();
   }
 

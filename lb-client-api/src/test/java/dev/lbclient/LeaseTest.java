@@ -24,6 +24,7 @@ class LeaseTest {
   enum Completion {
     SUCCESS(Pick::success),
     FAILURE(p -> p.failure(BOOM)),
+    CANCEL(Pick::cancel),
     CLOSE(Pick::close);
 
     final Consumer<Pick> action;
@@ -33,7 +34,7 @@ class LeaseTest {
     }
   }
 
-  /** Every order of the three completions. */
+  /** Every order of three of the four completions. */
   static Stream<List<Completion>> orders() {
     List<List<Completion>> result = new ArrayList<>();
     for (Completion x : Completion.values()) {
@@ -83,8 +84,9 @@ class LeaseTest {
 
     Completion first = order.get(0);
     assertThat(a.successes()).isEqualTo(first == Completion.SUCCESS ? 1 : 0);
-    assertThat(a.failures()).isEqualTo(first == Completion.FAILURE ? 1 : 0);
-    assertThat(a.latencyEstimateNanos()).isEqualTo(first == Completion.CLOSE ? 0.0 : 5e6);
+    assertThat(a.failures())
+        .isEqualTo(first == Completion.FAILURE || first == Completion.CLOSE ? 1 : 0);
+    assertThat(a.latencyEstimateNanos()).isEqualTo(first == Completion.CANCEL ? 0.0 : 5e6);
   }
 
   @Test
@@ -121,11 +123,11 @@ class LeaseTest {
   }
 
   @Test
-  void close_recordsNothing() {
+  void cancel_recordsNothing() {
     Pick p = lb.pick();
     now.addAndGet(30 * MS);
 
-    p.close();
+    p.cancel();
 
     assertThat(a.latencyEstimateNanos()).isZero();
     assertThat(a.successes()).isZero();
@@ -150,12 +152,45 @@ class LeaseTest {
   }
 
   @Test
-  void tryWithResources_closesUnreportedLease() {
-    try (Pick p = lb.pick()) {
-      assertThat(a.inFlight()).isEqualTo(1);
-    }
+  void close_withoutOutcome_recordsFailureWithLatency() {
+    Pick p = lb.pick();
+    now.addAndGet(30 * MS);
+
+    p.close();
+
+    assertThat(a.failures()).isEqualTo(1);
+    assertThat(a.successes()).isZero();
+    assertThat(a.latencyEstimateNanos()).isEqualTo(30e6);
     assertThat(a.inFlight()).isZero();
-    assertThat(a.successes() + a.failures()).isZero();
+  }
+
+  /** The README's idiom: a call that throws inside try-with-resources counts as a failure. */
+  @Test
+  void tryWithResources_callThrows_recordsFailure() {
+    assertThatThrownBy(() -> {
+      try (Pick p = lb.pick()) {
+        assertThat(a.inFlight()).isEqualTo(1);
+        throwingCall(p.endpoint());
+        p.success();
+      }
+    }).isSameAs(BOOM);
+
+    assertThat(a.inFlight()).isZero();
+    assertThat(a.failures()).isEqualTo(1);
+    assertThat(a.successes()).isZero();
+  }
+
+  @Test
+  void tryWithResources_successReported_recordsSuccessOnly() {
+    try (Pick p = lb.pick()) {
+      p.success();
+    }
+    assertThat(a.successes()).isEqualTo(1);
+    assertThat(a.failures()).isZero();
+  }
+
+  private static void throwingCall(Endpoint e) {
+    throw BOOM;
   }
 
   @Test

@@ -22,6 +22,7 @@ class OutlierDetectionTest {
         .outlierDetection(od)
         .noCircuitBreakers()
         .ticker(clock)
+        .timer(clock)
         .build();
   }
 
@@ -52,9 +53,9 @@ class OutlierDetectionTest {
   private static Set<String> picked(LoadBalancer lb, int picks) {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < picks; i++) {
-      try (Pick pick = lb.pick()) {
-        seen.add(pick.endpoint().address());
-      }
+      Pick pick = lb.pick();
+      seen.add(pick.endpoint().address());
+      pick.cancel();
     }
     return seen;
   }

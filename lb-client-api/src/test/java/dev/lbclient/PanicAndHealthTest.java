@@ -34,6 +34,7 @@ class PanicAndHealthTest {
         .healthCheck(HealthCheck.builder(checker).unhealthyThreshold(3).healthyThreshold(2).build())
         .manualHealthChecks()
         .ticker(clock)
+        .timer(clock)
         .listener(new LoadBalancerListener() {
           @Override
           public void onHealthChanged(String service, Endpoint endpoint, boolean healthy) {
@@ -61,9 +62,9 @@ class PanicAndHealthTest {
   private static Map<String, Integer> distribution(LoadBalancer lb, int picks) {
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < picks; i++) {
-      try (Pick pick = lb.pick()) {
-        counts.merge(pick.endpoint().address(), 1, Integer::sum);
-      }
+      Pick pick = lb.pick();
+      counts.merge(pick.endpoint().address(), 1, Integer::sum);
+      pick.cancel();
     }
     return counts;
   }
@@ -161,14 +162,28 @@ class PanicAndHealthTest {
   }
 
   @Test
-  void healthThreads_stopOnClose() {
-    LoadBalancer lb = LoadBalancer.builder("health-thread-test")
-        .endpoints(EndpointSource.of("127.0.0.1:9"))
-        .healthCheck(HealthCheck.builder(checker).interval(Duration.ofHours(1)).build())
+  void healthChecks_runOnTheTimer_noThreadOfTheirOwn_stopOnClose() {
+    java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
+    HealthChecker counting = e -> {
+      probes.incrementAndGet();
+      return CompletableFuture.completedFuture(true);
+    };
+    LoadBalancer lb = LoadBalancer.builder("health-timer-test")
+        .endpoints(EndpointSource.of("127.0.0.1:9", "127.0.0.1:10"))
+        .healthCheck(HealthCheck.builder(counting).interval(Duration.ofSeconds(5)).build())
+        .ticker(clock)
+        .timer(clock)
         .build();
-    assertThat(threadNamed("lb-client-health-health-thread-test")).isTrue();
+    assertThat(threadNamed("lb-client-health-health-timer-test")).isFalse();
+    clock.advance(Duration.ofSeconds(5)); // the first round starts within one interval
+    assertThat(probes.get()).isEqualTo(2);
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(probes.get()).isEqualTo(6);
+
     lb.close();
-    assertThat(threadNamed("lb-client-health-health-thread-test")).isFalse();
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(probes.get()).isEqualTo(6);
+    assertThat(clock.pending()).isZero();
   }
 
   private static boolean threadNamed(String name) {

@@ -94,7 +94,7 @@ class ServerPoolTest {
   void duplicates_firstOccurrenceDecidesWeight() {
     ServerPool pool = new ServerPool("orders", 10_000, GRACE, now::get);
 
-    EndpointState[] states = pool.reconcile(List.of(A.withWeight(7), A, A.withWeight(3)));
+    EndpointState[] states = pool.reconcile(List.of(A.withWeight(7), A, A.withWeight(3))).states;
 
     assertThat(states).hasSize(1);
     assertThat(states[0].endpoint().weight()).isEqualTo(7);
@@ -144,10 +144,10 @@ class ServerPoolTest {
   @Test
   void removed_zeroGraceForgetsAtOnce() {
     ServerPool pool = new ServerPool("orders", 10_000, Duration.ZERO, now::get);
-    EndpointState a = pool.reconcile(List.of(A))[0];
+    EndpointState a = pool.reconcile(List.of(A)).states[0];
     pool.reconcile(List.of(B));
 
-    assertThat(pool.reconcile(List.of(A, B))[0]).isNotSameAs(a);
+    assertThat(pool.reconcile(List.of(A, B)).states[0]).isNotSameAs(a);
   }
 
   @Test

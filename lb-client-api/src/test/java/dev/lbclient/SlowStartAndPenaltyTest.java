@@ -43,6 +43,7 @@ class SlowStartAndPenaltyTest {
         .strategy(strategy)
         .slowStart(Duration.ofSeconds(30))
         .ticker(clock)
+        .timer(clock)
         .build();
     List<Endpoint> ten = new ArrayList<>(nine());
     ten.add(NEW);
@@ -83,6 +84,7 @@ class SlowStartAndPenaltyTest {
         .strategy(Strategy.weightedRoundRobin())
         .slowStart()
         .ticker(clock)
+        .timer(clock)
         .build();
     assertThat(distribution(lb, 90)).hasSize(9).allSatisfy((a, n) -> assertThat(n).isEqualTo(10));
   }
@@ -92,15 +94,15 @@ class SlowStartAndPenaltyTest {
     LoadBalancer lb = withNewcomer(Strategy.consistentHash());
     Map<String, String> before = new HashMap<>();
     for (int k = 0; k < 1000; k++) {
-      try (Pick p = lb.pick(RequestContext.withKey("user-" + k))) {
-        before.put("user-" + k, p.endpoint().address());
-      }
+      Pick p = lb.pick(RequestContext.withKey("user-" + k));
+      before.put("user-" + k, p.endpoint().address());
+      p.cancel();
     }
     clock.advance(Duration.ofSeconds(15));
     for (int k = 0; k < 1000; k++) {
-      try (Pick p = lb.pick(RequestContext.withKey("user-" + k))) {
-        assertThat(p.endpoint().address()).isEqualTo(before.get("user-" + k));
-      }
+      Pick p = lb.pick(RequestContext.withKey("user-" + k));
+      assertThat(p.endpoint().address()).isEqualTo(before.get("user-" + k));
+      p.cancel();
     }
     assertThat(before.values()).contains(NEW.address());
   }
@@ -115,6 +117,7 @@ class SlowStartAndPenaltyTest {
         .slowStart(Duration.ofSeconds(30))
         .noCircuitBreakers()
         .ticker(clock)
+        .timer(clock)
         .build();
     for (int i = 0; i < 5; i++) {
       try (Pick p = lb.pick(RequestContext.none(), e -> e.sameAddress(NEW))) {
@@ -139,6 +142,7 @@ class SlowStartAndPenaltyTest {
         .endpoints(EndpointSource.of("10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"))
         .strategy(Strategy.roundRobin())
         .ticker(clock)
+        .timer(clock)
         .build();
     lb.penalize(Endpoint.of("10.0.0.1", 80), Duration.ofSeconds(2));
     assertThat(distribution(lb, 30)).doesNotContainKey("10.0.0.1:80");
@@ -155,6 +159,7 @@ class SlowStartAndPenaltyTest {
         .endpoints(EndpointSource.of("10.0.0.1:80", "10.0.0.2:80"))
         .strategy(Strategy.roundRobin())
         .ticker(clock)
+        .timer(clock)
         .build();
     lb.penalize(Endpoint.of("10.0.0.1", 80), Duration.ofSeconds(5));
     lb.penalize(Endpoint.of("10.0.0.2", 80), Duration.ofSeconds(5));
@@ -175,6 +180,7 @@ class SlowStartAndPenaltyTest {
     LoadBalancer lb = LoadBalancer.builder("orders")
         .endpoints(EndpointSource.of("10.0.0.1:80"))
         .ticker(clock)
+        .timer(clock)
         .build();
     Pick pick = lb.pick();
     clock.advanceMillis(30);
@@ -194,13 +200,36 @@ class SlowStartAndPenaltyTest {
         .build();
     RequestContext key = RequestContext.withKey("k");
     Endpoint owner;
-    try (Pick p = lb.pick(key)) {
-      owner = p.endpoint();
-    }
+    Pick first = lb.pick(key);
+    owner = first.endpoint();
+    first.cancel();
     for (int i = 0; i < 20; i++) {
-      try (Pick p = lb.pick(key, List.of(owner))) {
-        assertThat(p.endpoint()).isNotEqualTo(owner);
+      Pick p = lb.pick(key, List.of(owner));
+      assertThat(p.endpoint()).isNotEqualTo(owner);
+      p.cancel();
+    }
+  }
+
+  /** A skipped owner's keys go to the next endpoint of the table, the same one every time. */
+  @Test
+  void pickAvoiding_hashKeepsAffinity_sameNextOwnerInEveryClient() {
+    Endpoint[] eps = TestSupport.endpoints(10);
+    LoadBalancer first = TestSupport.lb(Strategy.consistentHash(), 1, eps);
+    LoadBalancer second = TestSupport.lb(Strategy.consistentHash(), 2, eps);
+    for (int k = 0; k < 50; k++) {
+      RequestContext key = RequestContext.withKey("user-" + k);
+      Pick owner = first.pick(key);
+      Endpoint avoided = owner.endpoint();
+      owner.cancel();
+      java.util.Set<Endpoint> next = new java.util.HashSet<>();
+      for (int i = 0; i < 10; i++) {
+        for (LoadBalancer lb : List.of(first, second)) {
+          Pick p = lb.pick(key, List.of(avoided));
+          next.add(p.endpoint());
+          p.cancel();
+        }
       }
+      assertThat(next).as("key user-%s", k).hasSize(1).doesNotContain(avoided);
     }
   }
 

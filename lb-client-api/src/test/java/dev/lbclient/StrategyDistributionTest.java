@@ -112,7 +112,7 @@ class StrategyDistributionTest {
             reported++;
             break;
           default:
-            p.close();
+            p.cancel();
         }
         p.close();
       }
@@ -180,7 +180,7 @@ class StrategyDistributionTest {
       Endpoint[] eps = endpoints(10);
       MutableEndpointSource source = EndpointSource.mutable(eps);
       LoadBalancer lb = LoadBalancer.builder("orders").endpoints(source)
-          .strategy(Strategy.roundRobin()).rng(Rng.seeded(9)).build();
+          .strategy(Strategy.roundRobin()).rng(Randoms.seeded(9)).build();
       Set<Integer> firsts = new HashSet<>();
       for (int i = 0; i < 40; i++) {
         source.set(eps);
@@ -195,7 +195,7 @@ class StrategyDistributionTest {
     void cursor_wrapsAtN_staysSequential(int n) {
       for (long seed = 0; seed < 20; seed++) {
         EndpointState[] states = states(endpoints(n));
-        Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, Rng.seeded(seed));
+        Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, Randoms.seeded(seed));
         int previous = -1;
         for (int i = 0; i < 3 * n + 1; i++) {
           int index = Arrays.asList(states).indexOf(picker.pick(RequestContext.none(), 0));
@@ -218,7 +218,7 @@ class StrategyDistributionTest {
       int threads = 4;
       int picksPerThread = 7_000;
       EndpointState[] states = states(endpoints(n));
-      Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, Rng.seeded(1));
+      Picker picker = new RoundRobinStrategy.RoundRobinPicker(states, Randoms.seeded(1));
       java.util.concurrent.atomic.AtomicLongArray counts =
           new java.util.concurrent.atomic.AtomicLongArray(n);
       java.util.List<Thread> workers = new java.util.ArrayList<>();

@@ -31,7 +31,7 @@ final class TestSupport {
   }
 
   /**
-   * A load balancer with a seeded Rng on the given ticker. Fault handling is off: these tests are
+   * A load balancer with a seeded java.util.random.RandomGenerator on the given ticker. Fault handling is off: these tests are
    * about the pickers and the leases, and random failures would eject endpoints and open breakers
    * (fault handling has tests of its own).
    */
@@ -41,7 +41,7 @@ final class TestSupport {
         .strategy(strategy)
         .outlierDetection(OutlierDetection.disabled())
         .noCircuitBreakers()
-        .rng(Rng.seeded(seed))
+        .rng(Randoms.seeded(seed))
         .ticker(now::get)
         .build();
   }
@@ -59,26 +59,26 @@ final class TestSupport {
     return index;
   }
 
-  /** Counts picks per endpoint over {@code picks} pick-and-close cycles. */
+  /** Counts picks per endpoint over {@code picks} pick-and-cancel cycles. */
   static long[] countPicks(LoadBalancer lb, Endpoint[] eps, int picks) {
     Map<String, Integer> index = indexByAddress(eps);
     long[] counts = new long[eps.length];
     for (int i = 0; i < picks; i++) {
-      try (Pick p = lb.pick()) {
-        counts[index.get(p.endpoint().address())]++;
-      }
+      Pick p = lb.pick();
+      counts[index.get(p.endpoint().address())]++;
+      p.cancel();
     }
     return counts;
   }
 
-  /** The sequence of endpoint indexes over {@code picks} pick-and-close cycles. */
+  /** The sequence of endpoint indexes over {@code picks} pick-and-cancel cycles. */
   static int[] sequence(LoadBalancer lb, Endpoint[] eps, int picks) {
     Map<String, Integer> index = indexByAddress(eps);
     int[] seq = new int[picks];
     for (int i = 0; i < picks; i++) {
-      try (Pick p = lb.pick()) {
-        seq[i] = index.get(p.endpoint().address());
-      }
+      Pick p = lb.pick();
+      seq[i] = index.get(p.endpoint().address());
+      p.cancel();
     }
     return seq;
   }
@@ -128,9 +128,9 @@ final class TestSupport {
     return p;
   }
 
-  /** A picker env with a seeded Rng, for building pickers directly. */
+  /** A picker env with a seeded java.util.random.RandomGenerator, for building pickers directly. */
   static PickerEnv env(long seed) {
-    return new PickerEnv(Rng.seeded(seed), new LongAdder());
+    return new PickerEnv(Randoms.seeded(seed), new LongAdder());
   }
 
   /** Fresh states for these endpoints, with the default 10 s decay. */
@@ -174,6 +174,27 @@ final class TestSupport {
   }
 
   /** Joins every thread within the timeout, failing the test for any that is still running. */
+  /**
+   * Waits until every event queued so far has been delivered: a listener added now is replayed
+   * the current state after them (the queue is FIFO), so its onInit marks the point.
+   */
+  static void awaitEvents(LoadBalancer lb) {
+    java.util.concurrent.CompletableFuture<Void> reached = new java.util.concurrent.CompletableFuture<>();
+    LoadBalancerListener.Registration r = lb.addListener(new LoadBalancerListener() {
+      @Override
+      public void onInit(LoadBalancer loadBalancer) {
+        reached.complete(null);
+      }
+    });
+    try {
+      reached.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("events not delivered within 30 s", e);
+    } finally {
+      r.close();
+    }
+  }
+
   static void joinAll(java.time.Duration timeout, Thread... threads) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Thread t : threads) {

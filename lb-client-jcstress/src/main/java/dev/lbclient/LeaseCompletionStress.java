@@ -31,7 +31,7 @@ public final class LeaseCompletionStress {
 
     Base() {
       state.acquire();
-      lease = new Lease(OWNER, state, 0L);
+      lease = new Lease(OWNER.outcomes(), state, 0L, true);
     }
 
     void observe(III_Result r) {
@@ -65,7 +65,29 @@ public final class LeaseCompletionStress {
 
   @JCStressTest
   @Outcome(id = "1, 0, 0", expect = ACCEPTABLE, desc = "success() won")
-  @Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "close() won: cancelled")
+  @Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "cancel() won")
+  @Outcome(expect = FORBIDDEN, desc = "reported twice, or in-flight lost or doubled")
+  @State
+  public static class SuccessVsCancel extends Base {
+    @Arbiter
+    public void arbiter(III_Result r) {
+      observe(r);
+    }
+
+    @Actor
+    public void succeed() {
+      lease.success();
+    }
+
+    @Actor
+    public void cancel() {
+      lease.cancel();
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "1, 0, 0", expect = ACCEPTABLE, desc = "success() won")
+  @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "close() won: no outcome, a failure")
   @Outcome(expect = FORBIDDEN, desc = "reported twice, or in-flight lost or doubled")
   @State
   public static class SuccessVsClose extends Base {
@@ -80,17 +102,17 @@ public final class LeaseCompletionStress {
     }
 
     @Actor
-    public void cancel() {
+    public void close() {
       lease.close();
     }
   }
 
   @JCStressTest
   @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "failure() won")
-  @Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "close() won: cancelled")
+  @Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "cancel() won")
   @Outcome(expect = FORBIDDEN, desc = "reported twice, or in-flight lost or doubled")
   @State
-  public static class FailureVsClose extends Base {
+  public static class FailureVsCancel extends Base {
     @Arbiter
     public void arbiter(III_Result r) {
       observe(r);
@@ -103,7 +125,7 @@ public final class LeaseCompletionStress {
 
     @Actor
     public void cancel() {
-      lease.close();
+      lease.cancel();
     }
   }
 }

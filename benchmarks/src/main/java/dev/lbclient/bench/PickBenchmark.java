@@ -51,7 +51,7 @@ public class PickBenchmark {
       "floor.lease",
       "lbclient.roundRobin", "lbclient.weightedRoundRobin", "lbclient.leastConnections",
       "lbclient.leastTime", "lbclient.powerOfTwoChoices", "lbclient.consistentHash",
-      "lbclient.ipHash", "lbclient.random", "lbclient.consistentHash.bounded",
+      "lbclient.ipHash", "lbclient.random", "lbclient.consistentHash.boundedLoad(1.25)",
       "lbclient.roundRobin.noBreakers",
       "proto.roundRobinThreadLocal"})
   public String impl;

@@ -29,7 +29,7 @@ public final class Targets {
       STRATEGIES.stream().map(s -> "lbclient.picker." + s).toList();
   public static final List<String> LEASES = Stream.concat(
       STRATEGIES.stream().map(s -> "lbclient." + s),
-      Stream.of("lbclient.consistentHash.bounded", "lbclient.roundRobin.noBreakers"))
+      Stream.of("lbclient.consistentHash.boundedLoad(1.25)", "lbclient.roundRobin.noBreakers"))
       .toList();
   public static final List<String> PROTOTYPES = List.of(
       "proto.picker.roundRobinThreadLocal",

@@ -87,7 +87,7 @@ final class CallLease extends ClientStreamTracer.Factory {
   /** Ends the lease as cancelled if no stream claimed it; true if this call ended it. */
   boolean releaseUnclaimed() {
     if (STATE.compareAndSet(this, PICKED, DONE)) {
-      pick.close();
+      pick.cancel();
       return true;
     }
     return false;
@@ -120,11 +120,11 @@ final class CallLease extends ClientStreamTracer.Factory {
         pick.success();
         break;
       case CANCELLED:
-        pick.close();
+        pick.cancel();
         break;
       case UNAVAILABLE:
         if (leases.isClosed()) {
-          pick.close();
+          pick.cancel();
         } else {
           pick.failure(status.asException());
         }

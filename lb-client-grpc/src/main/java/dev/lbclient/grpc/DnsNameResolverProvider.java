@@ -1,6 +1,5 @@
 package dev.lbclient.grpc;
 
-import dev.lbclient.DnsEndpointSource;
 import dev.lbclient.Endpoint;
 import io.grpc.Attributes;
 import io.grpc.NameResolver;
@@ -18,9 +17,11 @@ import java.net.URI;
  *
  * A name starting with {@code _} is an SRV name; otherwise the path must be {@code host:port}. The
  * call authority is the DNS name (without the SRV labels for SRV names). Uses the system's DNS
- * servers and the defaults of {@link DnsEndpointSource}; for other settings build a {@code
- * LoadBalancer} with a configured source and use {@link GrpcLoadBalancing#channelFor}.
- * Registered through {@code META-INF/services/io.grpc.NameResolverProvider}.
+ * servers and the defaults of {@code dev.lbclient.dns.DnsEndpointSource}; for other settings build a
+ * {@code LoadBalancer} with a configured source and use {@link GrpcLoadBalancing#channelFor}.
+ * Registered through {@code META-INF/services/io.grpc.NameResolverProvider}, and available only
+ * when the module {@code lb-client-dns} is on the class path (this module depends on it
+ * optionally, so users of static lists do not carry dnsjava).
  *
  * <p>Thread-safe and stateless.
  */
@@ -29,6 +30,23 @@ public final class DnsNameResolverProvider extends SchemeResolverProvider {
   /** For {@link java.util.ServiceLoader}. */
   public DnsNameResolverProvider() {
     super(GrpcLoadBalancing.DNS_SCHEME);
+  }
+
+  /** Available when lb-client-dns is on the class path. */
+  @Override
+  protected boolean isAvailable() {
+    return DNS_PRESENT;
+  }
+
+  private static final boolean DNS_PRESENT = present("dev.lbclient.dns.DnsEndpointSource");
+
+  private static boolean present(String className) {
+    try {
+      Class.forName(className, false, DnsNameResolverProvider.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 
   /**
@@ -45,7 +63,7 @@ public final class DnsNameResolverProvider extends SchemeResolverProvider {
       while (authority.startsWith("_") && authority.indexOf('.') > 0) {
         authority = authority.substring(authority.indexOf('.') + 1);
       }
-      return new EndpointNameResolver(authority, DnsEndpointSource.srv(name), Attributes.EMPTY,
+      return new EndpointNameResolver(authority, DnsSources.srv(name), Attributes.EMPTY,
           args);
     }
     Endpoint hostPort;
@@ -57,6 +75,6 @@ public final class DnsNameResolverProvider extends SchemeResolverProvider {
           + GrpcLoadBalancing.DNS_SCHEME + ":///host:port for A/AAAA)", e);
     }
     return new EndpointNameResolver(hostPort.address(),
-        DnsEndpointSource.a(hostPort.host(), hostPort.port()), Attributes.EMPTY, args);
+        DnsSources.a(hostPort.host(), hostPort.port()), Attributes.EMPTY, args);
   }
 }

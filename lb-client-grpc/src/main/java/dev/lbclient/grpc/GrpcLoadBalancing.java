@@ -56,7 +56,7 @@ public final class GrpcLoadBalancing {
   public static final String STATIC_SCHEME = "lbclient-static";
 
   /**
-   * The target scheme of DNS discovery through {@link dev.lbclient.DnsEndpointSource}: {@code
+   * The target scheme of DNS discovery through {@code dev.lbclient.dns.DnsEndpointSource}: {@code
    * lbclient-dns:///_grpc._tcp.orders.internal} (SRV records) or {@code
    * lbclient-dns:///orders.internal:8080} (A and AAAA records, each address with that port); see
    * {@link DnsNameResolverProvider}.

@@ -61,7 +61,7 @@ final class LbClientPicker extends SubchannelPicker {
     }
     Subchannel subchannel = ready.get(pick.endpoint().address());
     if (subchannel == null) { // the filter admits only keys of the map; kept for safety
-      pick.close();
+      pick.cancel();
       return PickResult.withError(Status.INTERNAL.withDescription(
           "lbclient: picked " + pick.endpoint() + " without a READY subchannel"));
     }

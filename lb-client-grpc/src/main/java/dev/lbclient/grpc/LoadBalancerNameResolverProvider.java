@@ -36,7 +36,7 @@ public final class LoadBalancerNameResolverProvider extends SchemeResolverProvid
           + " GrpcLoadBalancing.channelFor(loadBalancer), which passes the load balancer)");
     }
     return new EndpointNameResolver(lb.serviceName(),
-        new LoadBalancerEndpoints(lb, args.getScheduledExecutorService()),
+        new LoadBalancerEndpoints(lb),
         Attributes.newBuilder().set(GrpcLoadBalancing.LOAD_BALANCER, lb).build(), args);
   }
 }

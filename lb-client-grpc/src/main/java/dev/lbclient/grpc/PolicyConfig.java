@@ -22,11 +22,6 @@ final class PolicyConfig {
   static final String SLOW_START = "slowStart";
   static final String DEADLINE_EXCEEDED_IS_FAILURE = "deadlineExceededIsFailure";
 
-  private static final String STRATEGY_NAMES = "roundRobin, weightedRoundRobin, leastConnections,"
-      + " leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight, random, consistentHash,"
-      + " consistentHash.boundedLoad(<factor>), ipHash";
-  private static final Pattern BOUNDED_LOAD =
-      Pattern.compile("consistentHash\\.boundedLoad\\(([0-9]+(?:\\.[0-9]+)?)\\)");
   private static final Pattern SECONDS = Pattern.compile("([0-9]{1,9})(?:\\.([0-9]{1,9}))?s");
 
   /** Null: the default strategy (or, with a shared load balancer, its own). */
@@ -78,33 +73,7 @@ final class PolicyConfig {
 
   /** The strategy of this {@link Strategy#name()}, for configs. */
   static Strategy strategy(String name) {
-    switch (name) {
-      case "roundRobin":
-        return Strategy.roundRobin();
-      case "weightedRoundRobin":
-        return Strategy.weightedRoundRobin();
-      case "leastConnections":
-        return Strategy.leastConnections();
-      case "leastTime":
-        return Strategy.leastTime();
-      case "powerOfTwoChoices":
-        return Strategy.powerOfTwoChoices();
-      case "powerOfTwoChoices.inFlight":
-        return Strategy.powerOfTwoChoices(Strategy.Load.IN_FLIGHT);
-      case "random":
-        return Strategy.random();
-      case "consistentHash":
-        return Strategy.consistentHash();
-      case "ipHash":
-        return Strategy.ipHash();
-      default:
-        Matcher m = BOUNDED_LOAD.matcher(name);
-        if (m.matches()) {
-          return Strategy.consistentHashWithBoundedLoad(Double.parseDouble(m.group(1)));
-        }
-        throw new IllegalArgumentException(
-            STRATEGY + ": '" + name + "' (expected: one of " + STRATEGY_NAMES + ")");
-    }
+    return Strategy.parse(name);
   }
 
   /** A gRPC JSON duration such as {@code "30s"} or {@code "1.5s"}, checked as the core does. */

@@ -52,9 +52,9 @@ class PolicyConfigTest {
   void strategy_unknown() {
     assertThatThrownBy(() -> PolicyConfig.parse(Map.of("strategy", "fastest")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("strategy: 'fastest' (expected: one of roundRobin, weightedRoundRobin,"
-            + " leastConnections, leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight,"
-            + " random, consistentHash, consistentHash.boundedLoad(<factor>), ipHash)");
+        .hasMessage("strategy: 'fastest' (expected one of: roundRobin, weightedRoundRobin, "
+            + "leastConnections, leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight, "
+            + "consistentHash, ipHash, random, consistentHash.boundedLoad(<factor > 1>))");
   }
 
   @Test
@@ -108,7 +108,7 @@ class PolicyConfigTest {
 
     assertThat(result.getError()).isNotNull();
     assertThat(result.getError().getDescription()).startsWith(
-        "invalid lbclient config: strategy: 'fastest' (expected: one of roundRobin,");
+        "invalid lbclient config: strategy: 'fastest' (expected one of: roundRobin,");
   }
 
   @Test

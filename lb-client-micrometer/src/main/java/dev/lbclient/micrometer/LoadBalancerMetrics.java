@@ -23,14 +23,13 @@ import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Publishes a load balancer's state to a Micrometer {@link MeterRegistry}. Add one per load
- * balancer as a listener:
+ * Publishes a load balancer's state to a Micrometer {@link MeterRegistry}. Bind it to a running
+ * load balancer, or add one per load balancer as a listener when building it:
  *
  * <pre>{@code
- * LoadBalancer orders = LoadBalancer.builder("orders")
- *     .endpoints(...)
- *     .listener(LoadBalancerMetrics.of(registry))
- *     .build();
+ * LoadBalancerListener.Registration metrics = LoadBalancerMetrics.bind(orders, registry);
+ * // or: LoadBalancer.builder("orders").endpoints(...).listener(LoadBalancerMetrics.of(registry))
+ * metrics.close();                      // unbinds and removes the meters
  * }</pre>
  *
  * <p>Per endpoint (tags {@code service} and {@code endpoint}, the endpoint's {@code host:port}):
@@ -53,6 +52,7 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
   private final MeterRegistry registry;
   private final Tags extraTags;
   private final Map<String, List<Meter>> endpointMeters = new ConcurrentHashMap<>();
+  private final List<Meter> serviceMeters = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile @Nullable LoadBalancer loadBalancer;
 
   private LoadBalancerMetrics(MeterRegistry registry, Tags extraTags) {
@@ -72,6 +72,32 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
   }
 
   /**
+   * Publishes the metrics of a running load balancer from now on: its current endpoints' meters
+   * are registered at once (on the load balancer's event thread), then follow the pool. Closing the
+   * returned registration stops that and removes every meter this binding registered.
+   */
+  public static LoadBalancerListener.Registration bind(LoadBalancer lb, MeterRegistry registry) {
+    requireNonNull(lb, "lb");
+    LoadBalancerMetrics metrics = of(registry);
+    LoadBalancerListener.Registration registration = lb.addListener(metrics);
+    return () -> {
+      registration.close();
+      metrics.removeAll();
+    };
+  }
+
+  private void removeAll() {
+    serviceMeters.forEach(registry::remove);
+    serviceMeters.clear();
+    for (String address : List.copyOf(endpointMeters.keySet())) {
+      List<Meter> meters = endpointMeters.remove(address);
+      if (meters != null) {
+        meters.forEach(registry::remove);
+      }
+    }
+  }
+
+  /**
    * Registers the per-service meters.
    *
    * @throws IllegalStateException if this instance already serves a load balancer
@@ -85,17 +111,19 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
     }
     loadBalancer = lb;
     Tags tags = extraTags.and("service", lb.serviceName());
-    Gauge.builder("lbclient.pool.size", lb, l -> l.endpoints().size())
-        .tags(tags).description("Endpoints in the pool").strongReference(true).register(registry);
-    Gauge.builder("lbclient.pool.usable", lb, LoadBalancerMetrics::usable)
+    serviceMeters.add(Gauge.builder("lbclient.pool.size", lb, l -> l.endpoints().size())
+        .tags(tags).description("Endpoints in the pool").strongReference(true).register(registry));
+    serviceMeters.add(Gauge.builder("lbclient.pool.usable", lb, LoadBalancerMetrics::usable)
         .tags(tags).description("Endpoints neither ejected, unhealthy nor breaker-open")
-        .strongReference(true).register(registry);
-    Gauge.builder("lbclient.source.stale", lb, l -> l.sourceStatus().isStale() ? 1 : 0)
+        .strongReference(true).register(registry));
+    serviceMeters.add(Gauge.builder("lbclient.source.stale", lb,
+            l -> l.sourceStatus().isStale() ? 1 : 0)
         .tags(tags).description("1 while the endpoint source fails to refresh")
-        .strongReference(true).register(registry);
-    Gauge.builder("lbclient.source.failures", lb, l -> l.sourceStatus().consecutiveFailures())
+        .strongReference(true).register(registry));
+    serviceMeters.add(Gauge.builder("lbclient.source.failures", lb,
+            l -> l.sourceStatus().consecutiveFailures())
         .tags(tags).description("Failed endpoint source refreshes in a row")
-        .strongReference(true).register(registry);
+        .strongReference(true).register(registry));
   }
 
   private static double usable(LoadBalancer lb) {

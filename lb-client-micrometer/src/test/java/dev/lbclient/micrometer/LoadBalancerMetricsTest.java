@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.LoadBalancer;
+import dev.lbclient.LoadBalancerListener;
 import dev.lbclient.MutableEndpointSource;
 import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -21,8 +23,52 @@ import org.junit.jupiter.api.Test;
 class LoadBalancerMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
+  /**
+   * Waits until the events queued so far reached the listeners: events are delivered in order on
+   * the load balancer's event thread, and a listener added now is told onInit after all of them.
+   */
+  private static void awaitEvents(LoadBalancer lb) throws Exception {
+    CompletableFuture<Void> reached = new CompletableFuture<>();
+    LoadBalancerListener.Registration r = lb.addListener(new LoadBalancerListener() {
+      @Override
+      public void onInit(LoadBalancer loadBalancer) {
+        reached.complete(null);
+      }
+    });
+    reached.get(30, TimeUnit.SECONDS);
+    r.close();
+  }
+
   @Test
-  void meters_followTheLoadBalancersCounters() {
+  void bind_runningLoadBalancer_registersMeters_closeRemovesThem() throws Exception {
+    MutableEndpointSource source = EndpointSource.mutable(
+        Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80));
+    LoadBalancer lb = LoadBalancer.builder("orders").endpoints(source).build();
+    lb.pick().success();
+
+    LoadBalancerListener.Registration metrics = LoadBalancerMetrics.bind(lb, registry);
+    awaitEvents(lb);
+
+    assertThat(registry.get("lbclient.pool.size").tags("service", "orders").gauge().value())
+        .isEqualTo(2);
+    assertThat(registry.find("lbclient.endpoint.in.flight").gauges()).hasSize(2);
+    assertThat(registry.get("lbclient.requests").tags("outcome", "success").functionCounters()
+        .stream().mapToDouble(c -> c.count()).sum()).isEqualTo(1);
+
+    source.set(Endpoint.of("10.0.0.2", 80), Endpoint.of("10.0.0.3", 80), Endpoint.of("10.0.0.4", 80));
+    awaitEvents(lb);
+    assertThat(registry.find("lbclient.endpoint.in.flight").gauges()).hasSize(3);
+
+    metrics.close();
+    assertThat(registry.getMeters()).isEmpty();
+    source.set(Endpoint.of("10.0.0.5", 80));
+    awaitEvents(lb);
+    assertThat(registry.getMeters()).isEmpty();
+    lb.close();
+  }
+
+  @Test
+  void meters_followTheLoadBalancersCounters() throws Exception {
     AtomicLong nanos = new AtomicLong();
     LoadBalancer lb = LoadBalancer.builder("orders")
         .endpoints(EndpointSource.of("10.0.0.1:80", "10.0.0.2:80"))
@@ -30,6 +76,7 @@ class LoadBalancerMetricsTest {
         .ticker(nanos::get)
         .listener(LoadBalancerMetrics.of(registry))
         .build();
+    awaitEvents(lb);
     Endpoint one = Endpoint.of("10.0.0.1", 80);
     for (int i = 0; i < 3; i++) {
       try (Pick p = lb.pick(RequestContext.none(), e -> e.sameAddress(one))) {
@@ -61,7 +108,7 @@ class LoadBalancerMetricsTest {
   }
 
   @Test
-  void meters_tenThousandEndpointReplacements_noLeak() {
+  void meters_tenThousandEndpointReplacements_noLeak() throws Exception {
     MutableEndpointSource source = EndpointSource.mutable(
         Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80), Endpoint.of("10.0.0.3", 80));
     LoadBalancerMetrics metrics = LoadBalancerMetrics.of(registry);
@@ -69,6 +116,7 @@ class LoadBalancerMetricsTest {
         .endpoints(source)
         .listener(metrics)
         .build();
+    awaitEvents(lb);
     int before = registry.getMeters().size();
     for (int i = 0; i < 10_000; i++) {
       int b = i / 250;
@@ -79,6 +127,7 @@ class LoadBalancerMetricsTest {
         p.success();
       }
     }
+    awaitEvents(lb);
     assertThat(registry.getMeters()).hasSize(before);
     assertThat(metrics.endpointsWithMeters()).isEqualTo(3);
     assertThat(registry.find("lbclient.endpoint.in.flight").gauges()).hasSize(3);

@@ -140,7 +140,7 @@ final class BalancedCall {
               .proceed(attemptRequest(endpoint));
         } catch (IOException e) {
           if ((call.isCanceled() && !timedOut()) || isClientSide(e)) {
-            pick.close();
+            pick.cancel();
             throw finish(e);
           }
           pick.failure(e);
@@ -151,7 +151,7 @@ final class BalancedCall {
           backoff();
           continue;
         } catch (RuntimeException | Error e) {
-          pick.close();
+          pick.cancel();
           throw e;
         }
         pick.recordLatency();
@@ -162,7 +162,7 @@ final class BalancedCall {
           return response;
         }
         if (response.networkResponse() == null && response.cacheResponse() != null) {
-          pick.close();
+          pick.cancel();
           return response;
         }
         int code = response.code();
@@ -299,7 +299,7 @@ final class BalancedCall {
     if (failure != null) {
       pick.failure(failure);
     } else if (neutral) {
-      pick.close();
+      pick.cancel();
     } else {
       pick.success();
     }

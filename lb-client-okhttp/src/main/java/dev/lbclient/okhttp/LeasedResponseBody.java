@@ -35,7 +35,7 @@ final class LeasedResponseBody extends ResponseBody {
           n = super.read(sink, byteCount);
         } catch (IOException | RuntimeException e) {
           if (call.isCanceled()) {
-            pick.close();
+            pick.cancel();
           } else {
             pick.failure(e);
           }
@@ -60,7 +60,7 @@ final class LeasedResponseBody extends ResponseBody {
         if (failure != null) {
           pick.failure(failure);
         } else if (neutral) {
-          pick.close();
+          pick.cancel();
         } else {
           pick.success();
         }

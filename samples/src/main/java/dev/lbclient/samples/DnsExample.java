@@ -1,6 +1,6 @@
 package dev.lbclient.samples;
 
-import dev.lbclient.DnsEndpointSource;
+import dev.lbclient.dns.DnsEndpointSource;
 import dev.lbclient.Endpoint;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.NoEndpointAvailableException;

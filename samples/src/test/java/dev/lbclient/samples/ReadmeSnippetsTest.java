@@ -2,7 +2,7 @@ package dev.lbclient.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lbclient.DnsEndpointSource;
+import dev.lbclient.dns.DnsEndpointSource;
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.LoadBalancer;

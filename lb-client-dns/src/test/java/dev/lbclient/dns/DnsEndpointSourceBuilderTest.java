@@ -1,8 +1,9 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lbclient.EndpointSource;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.time.Duration;

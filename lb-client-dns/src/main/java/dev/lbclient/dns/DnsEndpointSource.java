@@ -1,7 +1,12 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.lbclient.Endpoint;
+import dev.lbclient.EndpointSource;
+import dev.lbclient.LoadBalancer;
+import dev.lbclient.SourceStatus;
+import dev.lbclient.Ticker;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -12,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 import org.xbill.DNS.Address;
 import org.xbill.DNS.Name;
@@ -55,12 +61,14 @@ import org.xbill.DNS.TextParseException;
  * s, each within 20% jitter. An answer with no records (NOERROR) keeps the last good list in the
  * same way unless {@link Builder#applyEmptyAnswers(boolean)} says to apply it.
  *
- * <p><b>Threads.</b> Each started source has one daemon thread, {@code lb-client-dns-<name>},
- * created by the first {@link #start(Listener)} and stopped when the last subscription closes
- * (for a load balancer: by {@link LoadBalancer#close()}).
+ * <p><b>Threads.</b> No thread of its own: every started source schedules its refreshes on one
+ * process-wide daemon timer thread, {@code lb-client-dns-timer}, and runs each lookup on a shared
+ * daemon thread, {@code lb-client-dns-N}, that exists only while lookups run. Refreshes stop when
+ * the last subscription closes (for a load balancer: by {@link LoadBalancer#close()}), which also
+ * interrupts a lookup in progress.
  *
  * <p>Instances are immutable in configuration and thread-safe; one instance may serve several
- * load balancers, which then share its lookups and its thread.
+ * load balancers, which then share its lookups.
  */
 public final class DnsEndpointSource implements EndpointSource {
   static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(2);
@@ -87,7 +95,7 @@ public final class DnsEndpointSource implements EndpointSource {
   private final boolean ipv6;
   final boolean applyEmptyAnswers;
   final Ticker ticker;
-  final Rng rng;
+  final RandomGenerator rng;
   private final Function<String, DnsScheduler> schedulers;
 
   private final Object lock = new Object();
@@ -113,8 +121,8 @@ public final class DnsEndpointSource implements EndpointSource {
     this.ipv6 = families.contains(StandardProtocolFamily.INET6);
     this.applyEmptyAnswers = b.applyEmptyAnswers != null && b.applyEmptyAnswers;
     this.ticker = b.ticker != null ? b.ticker : Ticker.system();
-    this.rng = b.rng != null ? b.rng : Rng.THREAD_LOCAL;
-    this.schedulers = b.schedulers != null ? b.schedulers : DnsScheduler::newThread;
+    this.rng = b.rng != null ? b.rng : ThreadLocalRandomGenerator.INSTANCE;
+    this.schedulers = b.schedulers != null ? b.schedulers : name -> DnsScheduler.shared();
   }
 
   /**
@@ -261,7 +269,7 @@ public final class DnsEndpointSource implements EndpointSource {
     @Nullable Set<StandardProtocolFamily> families;
     @Nullable Boolean applyEmptyAnswers;
     @Nullable Ticker ticker;
-    @Nullable Rng rng;
+    @Nullable RandomGenerator rng;
     @Nullable Function<String, DnsScheduler> schedulers;
 
     Builder(boolean isSrv, String name, int port) {
@@ -284,7 +292,10 @@ public final class DnsEndpointSource implements EndpointSource {
       }
       this.isSrv = isSrv;
       this.shownName = shown;
-      this.port = isSrv ? 0 : Endpoint.checkPort(port);
+      if (!isSrv && (port < 1 || port > 65_535)) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
+      }
+      this.port = isSrv ? 0 : port;
     }
 
     /**
@@ -446,7 +457,7 @@ public final class DnsEndpointSource implements EndpointSource {
     }
 
     /** Seeded randomness for the jitter, in tests. */
-    Builder rng(Rng rng) {
+    Builder rng(RandomGenerator rng) {
       checkUnset("rng", this.rng);
       this.rng = requireNonNull(rng, "rng");
       return this;

@@ -1,10 +1,15 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
-import static dev.lbclient.DnsTestServer.a;
-import static dev.lbclient.DnsTestServer.srv;
+import static dev.lbclient.dns.DnsTestServer.a;
+import static dev.lbclient.dns.DnsTestServer.srv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lbclient.Endpoint;
+import dev.lbclient.LoadBalancer;
+import dev.lbclient.NoEndpointAvailableException;
+import dev.lbclient.Pick;
+import dev.lbclient.SourceStatus;
 import java.net.StandardProtocolFamily;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +24,6 @@ import org.xbill.DNS.Type;
 class DnsLoadBalancerTest {
   private static final String SRV = "_http._tcp.orders.test";
   private static final String HOST = "orders.test";
-  private static final String THREAD_PREFIX = "lb-client-dns-";
 
   private DnsTestServer server;
   private final VirtualScheduler clock = new VirtualScheduler();
@@ -35,7 +39,7 @@ class DnsLoadBalancerTest {
   }
 
   private DnsEndpointSource.Builder virtual(DnsEndpointSource.Builder b) {
-    return b.servers(server.address()).ticker(clock).schedulers(clock::create).rng(Rng.seeded(3));
+    return b.servers(server.address()).ticker(clock).schedulers(clock::create).rng(SeededRandom.of(3));
   }
 
   @Test
@@ -119,44 +123,48 @@ class DnsLoadBalancerTest {
   }
 
   @Test
-  void close_stopsTheRefreshThread() throws Exception {
+  void close_cancelsTheSharedRefresh_noThreadPerSource() {
     server.answer("close.test", Type.A, a("close.test", 30, "10.0.0.1"));
+    DnsScheduler.Shared[] scheduler = new DnsScheduler.Shared[1];
     LoadBalancer lb = LoadBalancer.builder("orders")
         .endpoints(DnsEndpointSource.builder("close.test", 8080)
             .servers(server.address())
             .addressFamilies(StandardProtocolFamily.INET)
+            .schedulers(name -> scheduler[0] = (DnsScheduler.Shared) DnsScheduler.shared())
             .build())
         .build();
     assertThat(lb.endpoints()).hasSize(1);
-    assertThat(refreshThreads()).extracting(Thread::getName)
-        .containsExactly("lb-client-dns-close.test");
+    assertThat(scheduler[0].hasPending()).as("the refresh at the TTL").isTrue();
+    assertThat(threadsNamed("lb-client-dns-close.test")).isEmpty();
 
     lb.close();
-    for (Thread t : refreshThreads()) {
-      t.join(5_000); // bounded; the thread was interrupted and has nothing left to do
-    }
-    assertThat(refreshThreads()).isEmpty();
+
+    assertThat(scheduler[0].isShutdown()).isTrue();
+    assertThat(scheduler[0].hasPending()).isFalse();
   }
 
   @Test
-  void close_whileFailing_stopsTheRefreshThread() throws Exception {
+  void close_whileFailing_cancelsTheRetry() {
     server.rcode("failing.test", Type.A, Rcode.SERVFAIL);
+    DnsScheduler.Shared[] scheduler = new DnsScheduler.Shared[1];
     LoadBalancer lb = LoadBalancer.builder("orders")
         .endpoints(DnsEndpointSource.builder("failing.test", 8080)
             .servers(server.address())
+            .schedulers(name -> scheduler[0] = (DnsScheduler.Shared) DnsScheduler.shared())
             .build())
         .build();
-    assertThat(refreshThreads()).hasSize(1);
+    assertThat(lb.sourceStatus().isStale()).isTrue();
+    assertThat(scheduler[0].hasPending()).as("the retry after backoff").isTrue();
+
     lb.close();
-    for (Thread t : refreshThreads()) {
-      t.join(5_000);
-    }
-    assertThat(refreshThreads()).isEmpty();
+
+    assertThat(scheduler[0].isShutdown()).isTrue();
+    assertThat(scheduler[0].hasPending()).isFalse();
   }
 
-  private static List<Thread> refreshThreads() {
+  private static List<Thread> threadsNamed(String name) {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith(THREAD_PREFIX) && t.isAlive())
+        .filter(t -> t.getName().equals(name) && t.isAlive())
         .collect(Collectors.toList());
   }
 }

@@ -1,5 +1,6 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
+import dev.lbclient.Ticker;
 import java.time.Duration;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicLong;

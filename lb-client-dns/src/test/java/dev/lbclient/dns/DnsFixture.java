@@ -1,5 +1,6 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
+import dev.lbclient.EndpointSource;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -26,12 +27,12 @@ abstract class DnsFixture {
     server.close();
   }
 
-  /** {@code builder} pointed at the test server, on virtual time, with a seeded Rng. */
+  /** {@code builder} pointed at the test server, on virtual time, with a seeded java.util.random.RandomGenerator. */
   DnsEndpointSource.Builder onTestServer(DnsEndpointSource.Builder builder, long seed) {
     return builder
         .servers(server.address())
         .ticker(clock)
         .schedulers(clock::create)
-        .rng(Rng.seeded(seed));
+        .rng(SeededRandom.of(seed));
   }
 }

@@ -1,10 +1,12 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
-import static dev.lbclient.DnsTestServer.a;
-import static dev.lbclient.DnsTestServer.aaaa;
-import static dev.lbclient.DnsTestServer.srv;
+
+import static dev.lbclient.dns.DnsTestServer.a;
+import static dev.lbclient.dns.DnsTestServer.aaaa;
+import static dev.lbclient.dns.DnsTestServer.srv;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lbclient.Endpoint;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
+import dev.lbclient.Endpoint;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;

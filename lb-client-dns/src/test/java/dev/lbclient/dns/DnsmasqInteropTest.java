@@ -1,8 +1,9 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lbclient.EndpointSource;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -99,7 +100,7 @@ class DnsmasqInteropTest {
         .refreshJitter(0)
         .ticker(clock)
         .schedulers(clock::create)
-        .rng(Rng.seeded(5));
+        .rng(SeededRandom.of(5));
   }
 
   private void start(DnsEndpointSource source) {

@@ -1,5 +1,7 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
+import dev.lbclient.Endpoint;
+import dev.lbclient.EndpointSource;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;

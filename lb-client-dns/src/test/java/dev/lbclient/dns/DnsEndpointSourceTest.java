@@ -1,10 +1,11 @@
-package dev.lbclient;
+package dev.lbclient.dns;
 
-import static dev.lbclient.DnsTestServer.a;
-import static dev.lbclient.DnsTestServer.aaaa;
-import static dev.lbclient.DnsTestServer.cname;
+import static dev.lbclient.dns.DnsTestServer.a;
+import static dev.lbclient.dns.DnsTestServer.aaaa;
+import static dev.lbclient.dns.DnsTestServer.cname;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lbclient.EndpointSource;
 import java.net.StandardProtocolFamily;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,7 +98,7 @@ class DnsEndpointSourceTest extends DnsFixture {
           .servers(silent.address(), server.address())
           .addressFamilies(StandardProtocolFamily.INET)
           .queryTimeout(Duration.ofMillis(1000))
-          .ticker(clock).schedulers(clock::create).rng(Rng.seeded(7))
+          .ticker(clock).schedulers(clock::create).rng(SeededRandom.of(7))
           .build();
       start(source, listener);
       for (int i = 0; i < 3; i++) {
@@ -117,7 +118,7 @@ class DnsEndpointSourceTest extends DnsFixture {
       DnsEndpointSource source = DnsEndpointSource.builder(HOST, 8080)
           .servers(failing.address(), server.address())
           .addressFamilies(StandardProtocolFamily.INET)
-          .ticker(clock).schedulers(clock::create).rng(Rng.seeded(7))
+          .ticker(clock).schedulers(clock::create).rng(SeededRandom.of(7))
           .build();
       start(source, listener);
       assertThat(listener.addresses()).containsExactly("10.0.0.1:8080");

@@ -1,4 +1,5 @@
-package dev.lbclient;
+package dev.lbclient.dns;
+
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
