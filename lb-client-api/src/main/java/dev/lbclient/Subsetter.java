@@ -1,11 +1,8 @@
 package dev.lbclient;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Pure functions that choose the servers one client talks to: given every server of a service,
@@ -35,35 +32,42 @@ final class Subsetter {
    */
   private static final long RING_SEED = 0x6c62_7269_6e67_0001L;
 
-  private static final Comparator<Ranked> BY_RANK =
-      Comparator.comparingLong((Ranked r) -> r.rank).thenComparing(r -> r.endpoint.address());
+  private static final Comparator<Ranked> ORDER = (a, b) -> {
+    int c = Long.compare(a.rank, b.rank);
+    if (c == 0) {
+      c = a.endpoint.address().compareTo(b.endpoint.address());
+    }
+    return c != 0 ? c : Integer.compare(a.position, b.position);
+  };
 
   private Subsetter() {}
 
   /**
    * Deterministic aperture on a ring: the servers are placed on a ring in the order of a fixed
-   * hash of their address (so neighbours on the ring are unrelated machines), server r of M at
-   * r/M; client i of N sits at i/N and takes the k servers starting at slot floor(i M / N).
+   * hash of their address (so neighbours on the ring are unrelated machines), server r of M in slot
+   * r; client i of N takes the k servers from slot s(i) = floor(i M / N + 1/2) mod M, the slot
+   * whose middle is nearest its position i/N on the ring.
    *
    * <p>Why it balances: server r serves the clients whose start is one of the k slots r-k+1..r,
-   * and the number of i in [0, N) with floor(i M / N) in any k consecutive slots is
-   * floor(k N / M) or ceil(k N / M). So every server has within one client of the mean N k / M,
-   * and as each client spreads its requests evenly over k servers, request load is as even.
+   * and the number of i in [0, N) with i M / N + 1/2 in any window of k slots is floor(k N / M) or
+   * ceil(k N / M). So every server has within one client of the mean N k / M, and as each client
+   * spreads its requests evenly over k servers, request load is as even.
    *
-   * <p>Churn: one server more or less shifts each start by under one slot and each identity after
-   * the change by one, so a client loses at most one or two servers, and most lose none. One client
-   * more or less moves each start by i M / (N (N + 1)) slots: little when N >= M, more when there
-   * are many more servers than clients.
+   * <p>Churn: one server more or less moves every slot boundary by under one slot, so a client
+   * loses at most one server, and about a third of them lose one: about 1/(3k) + 1/M of the pairs
+   * move (rendezvous moves 1/M). One client more or less moves the starts by up to M / N slots:
+   * little when N >= M, up to whole subsets when there are many more servers than clients. Starting
+   * from the middle of a slot rather than its edge halves the churn when M / N is a whole number.
    *
    * @param clientIndex 0..clientCount-1, distinct per client
    */
   static List<Endpoint> ring(List<Endpoint> all, int clientIndex, int clientCount, int k) {
-    List<Ranked> ring = ranked(all, RING_SEED);
-    int m = ring.size();
+    Ranked[] ring = sorted(all, true, RING_SEED);
+    int m = ring.length;
     if (k >= m) {
       return endpoints(ring, 0, m);
     }
-    int start = (int) ((long) clientIndex * m / clientCount);
+    int start = (int) ((2L * clientIndex * m + clientCount) / (2L * clientCount) % m);
     return endpoints(ring, start, k);
   }
 
@@ -72,13 +76,13 @@ final class Subsetter {
    * hash(address, seed of this client) and the client keeps the k lowest. A new server enters a
    * client's subset only by displacing one member, which happens for a share k / (M + 1) of the
    * clients: the least churn any subsetting can have. But nothing coordinates the clients, so each
-   * server is chosen by a binomial number of them (mean N k / M, standard deviation about the square
-   * root of that): with 1,000 clients, 300 servers and k = 30, the busiest server has about 1.3
-   * times the mean.
+   * server is chosen by a binomial number of them (mean N k / M, standard deviation about the
+   * square root of that): with 1,000 clients, 300 servers and k = 30, the busiest server has about
+   * 1.3 times the mean.
    */
   static List<Endpoint> rendezvous(List<Endpoint> all, String clientId, int k) {
-    List<Ranked> ranked = ranked(all, Hashing.hash64(clientId, 0));
-    return endpoints(ranked, 0, Math.min(k, ranked.size()));
+    Ranked[] ranked = sorted(all, true, Hashing.hash64(clientId, 0));
+    return endpoints(ranked, 0, Math.min(k, ranked.length));
   }
 
   /**
@@ -92,9 +96,12 @@ final class Subsetter {
    * @param clientIndex 0 or more, distinct per client, dense from 0
    */
   static List<Endpoint> rounds(List<Endpoint> all, int clientIndex, int k) {
-    Endpoint[] servers = distinct(all).toArray(new Endpoint[0]);
-    Arrays.sort(servers, Comparator.comparing(Endpoint::address));
-    int m = servers.length;
+    Ranked[] sorted = sorted(all, false, 0);
+    int m = sorted.length;
+    Endpoint[] servers = new Endpoint[m];
+    for (int i = 0; i < m; i++) {
+      servers[i] = sorted[i].endpoint;
+    }
     if (k >= m) {
       return List.of(servers);
     }
@@ -118,41 +125,45 @@ final class Subsetter {
     }
   }
 
-  /** The distinct servers ordered by hash(address, seed), ties by address. */
-  private static List<Ranked> ranked(List<Endpoint> all, long seed) {
-    List<Ranked> ranked = new ArrayList<>();
-    for (Endpoint e : distinct(all)) {
-      ranked.add(new Ranked(Hashing.hash64(e.address(), seed), e));
+  /**
+   * The servers ordered by hash(address, seed) if {@code hashed}, else by address; one per
+   * address, the first occurrence in {@code all} winning (as in the pool): equal addresses sort
+   * next to each other, in list order, and all but the first are dropped.
+   */
+  private static Ranked[] sorted(List<Endpoint> all, boolean hashed, long seed) {
+    Ranked[] ranked = new Ranked[all.size()];
+    for (int i = 0; i < ranked.length; i++) {
+      Endpoint e = all.get(i);
+      ranked[i] = new Ranked(hashed ? Hashing.hash64(e.address(), seed) : 0, e, i);
     }
-    ranked.sort(BY_RANK);
-    return ranked;
+    Arrays.sort(ranked, ORDER);
+    int distinct = 0;
+    for (Ranked r : ranked) {
+      if (distinct == 0 || !ranked[distinct - 1].endpoint.sameAddress(r.endpoint)) {
+        ranked[distinct++] = r;
+      }
+    }
+    return distinct == ranked.length ? ranked : Arrays.copyOf(ranked, distinct);
   }
 
   /** {@code count} endpoints of the ring from {@code start}, wrapping around. */
-  private static List<Endpoint> endpoints(List<Ranked> ring, int start, int count) {
+  private static List<Endpoint> endpoints(Ranked[] ring, int start, int count) {
     Endpoint[] out = new Endpoint[count];
     for (int j = 0; j < count; j++) {
-      out[j] = ring.get((start + j) % ring.size()).endpoint;
+      out[j] = ring[(start + j) % ring.length].endpoint;
     }
     return List.of(out);
-  }
-
-  /** One endpoint per address, the first occurrence winning (as in the pool). */
-  private static java.util.Collection<Endpoint> distinct(List<Endpoint> all) {
-    Map<String, Endpoint> byAddress = new LinkedHashMap<>();
-    for (Endpoint e : all) {
-      byAddress.putIfAbsent(e.address(), e);
-    }
-    return byAddress.values();
   }
 
   private static final class Ranked {
     final long rank;
     final Endpoint endpoint;
+    final int position;
 
-    Ranked(long rank, Endpoint endpoint) {
+    Ranked(long rank, Endpoint endpoint, int position) {
       this.rank = rank;
       this.endpoint = endpoint;
+      this.position = position;
     }
   }
 }

@@ -23,12 +23,12 @@ import org.jspecify.annotations.Nullable;
  *       client-server pairs with 1,000 clients, 300 servers and subsets of 30. A change in the
  *       client count shifts every client's position a little: few pairs move when there are at
  *       least as many clients as servers, more when there are far fewer.
- *   <li><b>Only an id</b> ({@link Builder#clientId(String)}, or {@link #of(int)} which uses a random
- *       id per process): rendezvous hashing as in gRPC's proposal A68. It needs no coordination and
- *       moves the fewest pairs when servers come and go (only pairs that make room for a new
- *       server), but nothing spreads the clients evenly: servers get a binomial number of clients,
- *       the busiest about 1.3 times the mean with 1,000 clients, 300 servers and subsets of 30, as
- *       with random subsetting.
+ *   <li><b>Only an id</b> ({@link Builder#clientId(String)}, or {@link #of(int)} which uses a
+ *       random id per process): rendezvous hashing as in gRPC's proposal A68. It needs no
+ *       coordination and moves the fewest pairs when servers come and go (only pairs that make
+ *       room for a new server), but nothing spreads the clients evenly: servers get a binomial
+ *       number of clients, the busiest about 1.3 times the mean with 1,000 clients, 300 servers
+ *       and subsets of 30, as with random subsetting.
  * </ul>
  *
  * <p>Every client of a fleet must run the same version of this library with the same subset size
@@ -145,7 +145,8 @@ public final class Subsetting {
   @Override
   public String toString() {
     return clientIndex >= 0
-        ? "Subsetting{" + subsetSize + " servers, client " + clientIndex + " of " + clientCount + '}'
+        ? "Subsetting{" + subsetSize + " servers, client " + clientIndex + " of " + clientCount
+            + '}'
         : "Subsetting{" + subsetSize + " servers, client id " + clientId + '}';
   }
 

@@ -145,7 +145,8 @@ class SubsetterTest {
   @Test
   void ring_addOneServer_eachClientLosesAtMostOneAndFewLoseAny() {
     // 1,000 clients, 300 servers, k = 30: a balanced layout must move at least N k / (M + 1) = 100
-    // pairs to fill the new server; the ring moves about 3 times that, not the 30,000 of a reshuffle.
+    // pairs to fill the new server; the ring moves about 4 times that, not the 27,000 of a
+    // reshuffle.
     for (int added = 0; added < 5; added++) {
       Churn churn = churn(Algorithm.RING, servers(300), 1000, withServer(servers(300), 300 + added),
           1000, 30);
@@ -218,15 +219,18 @@ class SubsetterTest {
     List<Endpoint> all = servers(300);
     List<Endpoint> fewer = new ArrayList<>(all);
     Endpoint removed = fewer.remove(42);
-    Churn churn = churn(Algorithm.RENDEZVOUS, all, 1000, fewer, 1000, 30);
-    assertThat(churn.moved).isZero();
+    int losing = 0;
     for (int client = 0; client < 1000; client++) {
-      List<Endpoint> before = Algorithm.RENDEZVOUS.subset(all, client, 1000, 30);
-      List<Endpoint> after = Algorithm.RENDEZVOUS.subset(fewer, client, 1000, 30);
-      if (!before.contains(removed)) {
+      Set<Endpoint> before = new HashSet<>(Algorithm.RENDEZVOUS.subset(all, client, 1000, 30));
+      Set<Endpoint> after = new HashSet<>(Algorithm.RENDEZVOUS.subset(fewer, client, 1000, 30));
+      if (before.remove(removed)) {
+        losing++;
+        assertThat(after).containsAll(before).hasSize(before.size() + 1);
+      } else {
         assertThat(after).isEqualTo(before);
       }
     }
+    assertThat(losing).isBetween(70, 130);
   }
 
   @Test
@@ -261,9 +265,11 @@ class SubsetterTest {
         .isEqualTo(GOLDEN_RENDEZVOUS);
   }
 
-  /** Ring order 3 7 4 6 9 1 5 2 0 8; clients 0..3 start at slots floor(10 i / 4) = 0, 2, 5, 7. */
+  /**
+   * Ring order 3 7 4 6 9 1 5 2 0 8; clients 0..3 start at slots floor(10 i / 4 + 1/2) = 0, 3, 5, 8.
+   */
   private static final List<List<Integer>> GOLDEN_RING =
-      List.of(List.of(3, 7, 4), List.of(4, 6, 9), List.of(1, 5, 2), List.of(2, 0, 8));
+      List.of(List.of(3, 7, 4), List.of(6, 9, 1), List.of(1, 5, 2), List.of(0, 8, 3));
   private static final List<Integer> GOLDEN_RENDEZVOUS = List.of(2, 5, 6);
 
   // ---- helpers
