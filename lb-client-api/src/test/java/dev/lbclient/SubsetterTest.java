@@ -147,7 +147,7 @@ class SubsetterTest {
     // 1,000 clients, 300 servers, k = 30: a balanced layout must move at least N k / (M + 1) = 100
     // pairs to fill the new server; the ring moves about 4 times that, not the 27,000 of a
     // reshuffle.
-    for (int added = 0; added < 5; added++) {
+    for (int added = 0; added < 3; added++) {
       Churn churn = churn(Algorithm.RING, servers(300), 1000, withServer(servers(300), 300 + added),
           1000, 30);
       assertThat(churn.maxPerClient).isLessThanOrEqualTo(1);
@@ -158,7 +158,7 @@ class SubsetterTest {
   @Test
   void ring_removeOneServer_eachClientLosesAtMostOneBesideIt() {
     List<Endpoint> all = servers(300);
-    for (int removed : new int[] {0, 17, 150, 299}) {
+    for (int removed : new int[] {0, 150, 299}) {
       List<Endpoint> fewer = new ArrayList<>(all);
       fewer.remove(removed);
       Churn churn = churn(Algorithm.RING, all, 1000, fewer, 1000, 30);
