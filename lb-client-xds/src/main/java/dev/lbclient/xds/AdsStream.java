@@ -89,6 +89,8 @@ final class AdsStream {
   private @Nullable Throwable lastCause;
   /** Attempts in a row that ended before any response. */
   private int failures;
+  /** The failures before the current stream's first response, for the recovery message. */
+  private int failedAttempts;
   private final Set<String> warned = new HashSet<>();
 
   AdsStream(XdsEndpointSource source) {
@@ -113,8 +115,8 @@ final class AdsStream {
 
   /**
    * Adds a listener: the first one opens the stream; a later one gets the current list, then the
-   * current failure if any. Then waits (bounded by the initial-fetch timeout) for the stream's first
-   * outcome.
+   * current failure if any. Then waits (bounded by the initial-fetch timeout) for the stream's
+   * first outcome.
    */
   void add(EndpointSource.Listener listener) {
     runAndWait(() -> {
@@ -124,8 +126,8 @@ final class AdsStream {
       listeners.add(listener);
       if (!started) {
         started = true;
-        initialFetchTimer = executor.schedule(this::initialFetchExpired, source.initialFetchTimeoutNanos,
-            TimeUnit.NANOSECONDS);
+        initialFetchTimer = executor.schedule(this::initialFetchExpired,
+            source.initialFetchTimeoutNanos, TimeUnit.NANOSECONDS);
         connect();
         return;
       }
@@ -284,7 +286,8 @@ final class AdsStream {
       DiscoveryResponse response) {
     callGotResponse = true;
     if (failures > 0) {
-      log.info("{}: connected again after {} failed attempts", description, failures);
+      log.debug("{}: connected again after {} failed attempts", description, failures);
+      failedAttempts = failures;
       failures = 0;
     }
     if (!EDS_TYPE.equals(response.getTypeUrl())) {
@@ -309,7 +312,7 @@ final class AdsStream {
     }
   }
 
-  /** Our cluster's assignment in the response, or {@code null} when the response does not have it. */
+  /** Our cluster's assignment in the response, or {@code null} when the response lacks it. */
   private @Nullable ClusterLoadAssignment find(DiscoveryResponse response)
       throws LoadAssignments.Rejected {
     ClusterLoadAssignment found = null;
@@ -371,8 +374,10 @@ final class AdsStream {
       log.info("{}: version {}: {}", description, version, describeChange(previous, endpoints));
     }
     if (recovered) {
-      log.info("{}: fresh again with version {}", description, version);
+      log.info("{}: fresh again with version {}{}", description, version, failedAttempts == 0
+          ? "" : " after " + failedAttempts + " failed connection attempts");
     }
+    failedAttempts = 0;
     lastGood = endpoints;
     lastGoodNanos = System.nanoTime();
     lastError = null;
@@ -567,7 +572,9 @@ final class AdsStream {
     return now + " (was " + before.size() + ": +" + added + " -" + old.size() + ")";
   }
 
+  /** {@code 250 ms} below a second, {@code 1.5 s} from there. */
   static String seconds(long nanos) {
-    return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
+    return nanos < 1_000_000_000L ? nanos / 1_000_000 + " ms"
+        : String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
   }
 }

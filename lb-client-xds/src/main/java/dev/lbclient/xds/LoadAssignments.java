@@ -59,13 +59,15 @@ final class LoadAssignments {
     for (int i = 0; i < assignment.getEndpointsCount(); i++) {
       LocalityLbEndpoints locality = assignment.getEndpoints(i);
       String path = "endpoints[" + i + "]";
-      if (locality.hasLedsClusterLocalityConfig()) {
-        throw new Rejected(path + ": leds_cluster_locality_config (expected: lb_endpoints; LEDS"
-            + " is not supported)");
-      }
-      if (locality.hasLoadBalancerEndpoints()) {
-        throw new Rejected(path + ": load_balancer_endpoints (expected: lb_endpoints; the"
-            + " deprecated field is not supported)");
+      switch (locality.getLbConfigCase()) {
+        case LEDS_CLUSTER_LOCALITY_CONFIG:
+          throw new Rejected(path + ": leds_cluster_locality_config (expected: lb_endpoints; LEDS"
+              + " is not supported)");
+        case LOAD_BALANCER_ENDPOINTS:
+          throw new Rejected(path + ": load_balancer_endpoints (expected: lb_endpoints; the"
+              + " deprecated field is not supported)");
+        default:
+          break;
       }
       Map<String, String> attributes = localityAttributes(locality);
       String zone = locality.getLocality().getZone();

@@ -31,8 +31,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Mapping.</b> Each {@code lb_endpoints} entry whose {@code health_status} is HEALTHY or
  * UNKNOWN (as gRPC uses them; UNHEALTHY, DRAINING, TIMEOUT and DEGRADED are left out) becomes an
  * {@link Endpoint} of {@code socket_address.address} and {@code port_value}, in the assignment's
- * order. Its {@link Endpoint#weight() weight} is the endpoint's {@code load_balancing_weight} (unset
- * means 1), clamped to 1..65535. Its {@link Endpoint#zone() zone} is the locality's {@code zone};
+ * order. Its {@link Endpoint#weight() weight} is the endpoint's {@code load_balancing_weight}
+ * (unset means 1), clamped to 1..65535. Its {@link Endpoint#zone() zone} is the locality's {@code
+ * zone};
  * its attributes are {@code priority} (the locality's priority, decimal, {@code "0"} the highest),
  * {@code region} and {@code sub_zone} (when not empty) and {@code locality_weight} (the locality's
  * {@code load_balancing_weight}, when set). The locality weight is <em>not</em> multiplied into the
@@ -45,13 +46,14 @@ import org.jspecify.annotations.Nullable;
  * (INVALID_ARGUMENT, naming the field at fault) and keeps the last good list. A response is
  * rejected as a whole when a resource is not a {@code ClusterLoadAssignment}, does not parse, or
  * has an endpoint that cannot be used: no socket address or port, a {@code named_port}, an address
- * that is not a host name or IP, the same address twice, or LEDS. A rejection is reported with
- * {@link Listener#onError} as {@code EDS <cluster> from <server> failed: rejected version <v>:
- * <why>}. A response of another type (never asked for) is ignored, with one warning.
+ * that is not a host name or IP, the same address twice, a zone with spaces or {@code ;}, or LEDS.
+ * A rejection is reported with {@link Listener#onError} as {@code EDS <cluster> from <server>
+ * failed: rejected version <v>: <why>}. A response of another type (never asked for) is ignored
+ * and not answered, with one warning.
  *
- * <p><b>When.</b> {@link #start(Listener)} opens the stream and waits for its first outcome (a list,
- * a failure, or the {@linkplain Builder#initialFetchTimeout(Duration) initial-fetch timeout}, 5 s
- * by default); it never throws for a failed stream.
+ * <p><b>When.</b> {@link #start(Listener)} opens the stream and waits for its first outcome (a
+ * list, a failure, or the {@linkplain Builder#initialFetchTimeout(Duration) initial-fetch
+ * timeout}, 5 s by default); it never throws for a failed stream.
  *
  * <p><b>Failures.</b> When the stream cannot be opened or fails before the server answered, the
  * last good list is kept (no {@link Listener#onEndpoints} call), the failure is reported with
@@ -61,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  * configurable}), asking for the last accepted version. A stream that had worked and then ends is
  * reopened at once (or after the first backoff step if it lasted less than that), as gRPC's xDS
  * client does, so a server that rotates its streams marks nothing stale. One WARN is logged at the
- * first failed attempt and one INFO when the server answers again; retries log at DEBUG. An
+ * first failed attempt and one INFO when a list arrives again; retries log at DEBUG. An
  * assignment with no usable endpoint keeps the last good list and is reported as {@code ... failed:
  * returned no endpoints}, unless {@link Builder#applyEmptyAnswers(boolean)} says to apply it.
  *
@@ -165,20 +167,23 @@ public final class XdsEndpointSource implements EndpointSource {
 
       @Override
       public void close() {
+        boolean last;
         synchronized (lock) {
           if (closed) {
             return;
           }
           closed = true;
-          if (--started.subscriptions > 0) {
-            started.remove(listener);
-            return;
-          }
-          if (active == started) {
+          last = --started.subscriptions == 0;
+          if (last && active == started) {
             active = null;
           }
         }
-        started.close();
+        // Outside the lock: both wait for the stream's thread, whose listeners may call start().
+        if (last) {
+          started.close();
+        } else {
+          started.remove(listener);
+        }
       }
     };
   }
@@ -202,8 +207,8 @@ public final class XdsEndpointSource implements EndpointSource {
   }
 
   /**
-   * initial x 2^(failures - 1), capped at the maximum, times a factor uniform in [0.8, 1.2): so 1 s,
-   * 2 s, 4 s, ... 30 s, 30 s, ... by default, each within 20%.
+   * initial x 2^(failures - 1), capped at the maximum, times a factor uniform in [0.8, 1.2): so 1
+   * s, 2 s, 4 s, ... 30 s, 30 s, ... by default, each within 20%.
    */
   long backoffNanos(int failures) {
     long base = backoffMaxNanos;
