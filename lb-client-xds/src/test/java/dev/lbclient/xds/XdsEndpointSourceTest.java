@@ -15,6 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
+import dev.lbclient.LoadBalancer;
+import dev.lbclient.LoadBalancerListener;
+import dev.lbclient.Pick;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
@@ -24,6 +27,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -248,6 +253,36 @@ class XdsEndpointSourceTest {
     DiscoveryRequest resubscribe = server.requests.take();
     assertThat(resubscribe.getResponseNonce()).isEmpty();
     assertThat(resubscribe.getVersionInfo()).isEqualTo("1");
+  }
+
+  @Test
+  void loadBalancer_serverStopped_staleServingLastList_restarted_freshAgain() throws Exception {
+    server.set(NODE, "1", assignment("orders", locality(endpoint("10.0.0.1", 8080))));
+    BlockingQueue<String> staleness = new LinkedBlockingQueue<>();
+    try (LoadBalancer lb = LoadBalancer.builder("orders")
+        .endpoints(source().backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build())
+        .listener(new LoadBalancerListener() {
+          @Override
+          public void onSourceStale(String service, boolean stale, String description) {
+            staleness.add(stale ? "stale: " + description : "fresh");
+          }
+        })
+        .build()) {
+      assertThat(lb.sourceStatus().isStale()).isFalse();
+
+      server.stop();
+      assertThat(staleness.poll(Recorder.WAIT_SECONDS, TimeUnit.SECONDS))
+          .startsWith("stale: EDS orders from " + server.address() + " failed: UNAVAILABLE");
+      assertThat(lb.sourceStatus().isStale()).isTrue();
+      try (Pick pick = lb.pick()) {
+        assertThat(pick.endpoint().address()).isEqualTo("10.0.0.1:8080");
+        pick.success();
+      }
+
+      server.restart();
+      // The load balancer's own word; it says so just before it updates sourceStatus().
+      assertThat(staleness.poll(Recorder.WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("fresh");
+    }
   }
 
   @Test
