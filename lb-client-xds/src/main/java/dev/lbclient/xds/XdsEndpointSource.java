@@ -360,9 +360,10 @@ public final class XdsEndpointSource implements EndpointSource {
     /**
      * The channel to the management server, for TLS, call credentials, a custom name resolver or
      * transport. The address given to {@link XdsEndpointSource#builder(String, String)} then only
-     * names the server in messages. The source opens and cancels its stream on this channel but
-     * never shuts it down: its owner does, after closing the load balancers that use it. Default:
-     * a plaintext channel to the address, made and shut down by the source.
+     * names the server in messages. The source opens and cancels its stream on this channel, and
+     * calls its {@code resetConnectBackoff()} before a retry so that the source's backoff decides
+     * when to reconnect, but never shuts it down: its owner does, after closing the load balancers
+     * that use it. Default: a plaintext channel to the address, made and shut down by the source.
      */
     public Builder channel(ManagedChannel channel) {
       requireNonNull(channel, "channel");

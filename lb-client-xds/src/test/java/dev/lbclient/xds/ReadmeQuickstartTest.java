@@ -8,13 +8,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lbclient.Endpoint;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.Pick;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The README's xDS quickstart, as printed there, against java-control-plane: a real {@link
- * LoadBalancer} gets its endpoints from the management server, picks one, then follows a change,
- * goes stale when the server stops, and closes the stream with the load balancer.
+ * The README's xDS snippets, as printed there. The quickstart runs against java-control-plane: a
+ * real {@link LoadBalancer} gets its endpoints from the management server, picks one, and closes
+ * the stream when it is closed. The options snippet is built, not started.
  */
 @Timeout(60)
 class ReadmeQuickstartTest {
@@ -48,6 +51,27 @@ class ReadmeQuickstartTest {
       assertThat(server.closedStreams.poll(Recorder.WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS))
           .isNotNull();
       assertThat(server.openStreams).hasValue(0);
+    }
+  }
+
+  @Test
+  void readmeOptions_build() throws Exception {
+    ManagedChannel tlsChannel = NettyChannelBuilder.forAddress("127.0.0.1", 1).usePlaintext().build();
+    try {
+      // ---- README snippet starts
+      XdsEndpointSource custom = XdsEndpointSource.builder("xds.internal:18000", "orders")
+          .nodeId("client-1")
+          .nodeCluster("shop")                         // default: not sent
+          .initialFetchTimeout(Duration.ofSeconds(5))
+          .backoff(Duration.ofSeconds(1), Duration.ofSeconds(30))
+          .applyEmptyAnswers(false)
+          .channel(tlsChannel)                         // default: plaintext to host:port
+          .build();
+      // ---- README snippet ends
+
+      assertThat(custom.description()).isEqualTo("EDS orders from xds.internal:18000");
+    } finally {
+      tlsChannel.shutdownNow();
     }
   }
 }
