@@ -37,6 +37,7 @@ class KubernetesEndpointSourceTest {
   private KubernetesClient client;
   private final List<EndpointSource.Subscription> subscriptions = new ArrayList<>();
   private final QueueListener listener = new QueueListener();
+  private boolean serverUp = true;
 
   @BeforeEach
   void startServer() throws Exception {
@@ -47,10 +48,10 @@ class KubernetesEndpointSourceTest {
   @AfterEach
   void stopAll() throws Exception {
     subscriptions.forEach(EndpointSource.Subscription::close);
-    // The server waits for open WebSockets when it stops: let them close while the client is up.
+    // The mock waits for open WebSockets when it stops: let them close while the client is up.
     server.awaitOpenWatches(0, Duration.ofSeconds(20));
-    client.close();
     server.close();
+    client.close();
   }
 
   /** The builder, waiting up to 20 s in start(): these machines are shared and can be slow. */
@@ -59,14 +60,24 @@ class KubernetesEndpointSourceTest {
         .initialTimeout(Duration.ofSeconds(20));
   }
 
+  /**
+   * Starts the source and, when that starts its informer on a running server, waits until the
+   * server holds its watch, so that a test's next change reaches it as a watch event (the mock
+   * does not replay a deletion made between the list and the watch, as a real API server would).
+   */
   private EndpointSource.Subscription start(KubernetesEndpointSource source,
-      EndpointSource.Listener l) {
+      EndpointSource.Listener l) throws Exception {
+    boolean fresh = source.active() == null;
+    int watches = server.openWatches();
     EndpointSource.Subscription s = source.start(l);
     subscriptions.add(s);
+    if (fresh && serverUp) {
+      server.awaitOpenWatches(watches + 1, Duration.ofSeconds(20));
+    }
     return s;
   }
 
-  private EndpointSource.Subscription start(EndpointSource.Listener l) {
+  private EndpointSource.Subscription start(EndpointSource.Listener l) throws Exception {
     return start(builder().build(), l);
   }
 
@@ -327,7 +338,10 @@ class KubernetesEndpointSourceTest {
   void restartAfterClose_startsAFreshWatch() throws Exception {
     put(client, slice("orders-a", ready("10.0.0.1")));
     KubernetesEndpointSource source = builder().build();
-    source.start(listener).close();
+    EndpointSource.Subscription first = source.start(listener);
+    server.awaitOpenWatches(1, Duration.ofSeconds(20));
+    first.close();
+    server.awaitOpenWatches(0, Duration.ofSeconds(20));
     assertThat(listener.nextList()).containsExactly(at("10.0.0.1"));
 
     QueueListener again = new QueueListener();
@@ -341,6 +355,7 @@ class KubernetesEndpointSourceTest {
   @Test
   void apiServerDown_atStart_reportsError_doesNotThrow_thenRecovers() throws Exception {
     server.close();
+    serverUp = false;
     KubernetesEndpointSource source = builder().build();
     start(source, listener);
     assertThat(listener.nextError()).startsWith(DESCRIPTION + " failed: ");

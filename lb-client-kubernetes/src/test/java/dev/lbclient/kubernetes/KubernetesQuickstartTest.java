@@ -9,6 +9,7 @@ import dev.lbclient.Endpoint;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.Pick;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,6 +31,7 @@ class KubernetesQuickstartTest {
       // ---
 
       try {
+        server.awaitOpenWatches(1, Duration.ofSeconds(20));
         assertThat(orders.endpoints()).extracting(Endpoint::address)
             .containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080");
         assertThat(orders.sourceStatus().isStale()).isFalse();
@@ -40,7 +42,7 @@ class KubernetesQuickstartTest {
       } finally {
         orders.close();
       }
-      server.awaitOpenWatches(0, java.time.Duration.ofSeconds(20));
+      server.awaitOpenWatches(0, Duration.ofSeconds(20));
     }
   }
 }

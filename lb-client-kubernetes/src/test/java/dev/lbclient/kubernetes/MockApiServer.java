@@ -12,6 +12,8 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -26,6 +28,11 @@ final class MockApiServer implements AutoCloseable {
 
   private final KubernetesMockServer server;
   private final int port;
+  private final ExecutorService closer = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "mock-watch-close");
+    t.setDaemon(true);
+    return t;
+  });
   private final Object watchLock = new Object();
   private int openWatches; // guarded by watchLock
 
@@ -53,13 +60,16 @@ final class MockApiServer implements AutoCloseable {
   }
 
   /**
-   * A client of this server. Watches reconnect after 100 ms, doubling (fabric8's default starts at
-   * 1 s), so that the outage test takes a few seconds.
+   * A client of this server. Watches and lists are retried after 100 ms, doubling (fabric8's
+   * defaults: 1 s for watches, and each request retried 10 times, which makes a refused list fail
+   * only after some 20 s), so that the outage tests take a few seconds.
    */
   KubernetesClient newClient() {
     return server.createClient(b -> b.editOrNewConfig()
         .withMasterUrl("http://127.0.0.1:" + port + "/")
         .withWatchReconnectInterval(100)
+        .withRequestRetryBackoffLimit(1)
+        .withRequestRetryBackoffInterval(100)
         .withRequestTimeout(5_000)
         .withConnectionTimeout(2_000)
         .endConfig());
@@ -96,6 +106,7 @@ final class MockApiServer implements AutoCloseable {
   @Override
   public void close() {
     server.destroy();
+    closer.shutdown();
   }
 
   /** The CRUD dispatcher, with each watch's WebSocket listener wrapped to count it. */
@@ -149,16 +160,25 @@ final class MockApiServer implements AutoCloseable {
       inner.onClosing(webSocket, code, reason);
     }
 
+    // The mock's own onClosed and onFailure wait on the Vert.x event loop for the watch's send
+    // thread to finish, and that thread may itself be waiting on the event loop for a write (the
+    // first events of a watch closed as soon as it opened): a 30-second stall. Running them on
+    // another thread leaves the event loop free to finish the write.
+
     @Override
     public void onClosed(WebSocket webSocket, int code, String reason) {
-      ended();
-      inner.onClosed(webSocket, code, reason);
+      closer.execute(() -> {
+        inner.onClosed(webSocket, code, reason);
+        ended();
+      });
     }
 
     @Override
     public void onFailure(WebSocket webSocket, Throwable t, Response response) {
-      ended();
-      inner.onFailure(webSocket, t, response);
+      closer.execute(() -> {
+        inner.onFailure(webSocket, t, response);
+        ended();
+      });
     }
 
     private void ended() {
