@@ -236,15 +236,20 @@ final class SliceWatch {
     }
   }
 
-  /** fabric8 asks whether to retry after a failed list or a watch it could not resume: always. */
+  /**
+   * fabric8 asks whether to retry after a failed list or a watch it could not resume: yes, unless
+   * the caller has closed the client (the informer then stops, and the last list stays).
+   */
   private boolean onInformerFailure(boolean started, Throwable t) {
     lock.lock();
     try {
       if (closed) {
         return false;
       }
-      onFailure(source.description() + " failed: " + describe(t), t);
-      return true;
+      boolean clientClosed = source.client.getHttpClient().isClosed();
+      onFailure(source.description() + " failed: "
+          + (clientClosed ? "the KubernetesClient is closed" : describe(t)), t);
+      return !clientClosed;
     } finally {
       lock.unlock();
     }
