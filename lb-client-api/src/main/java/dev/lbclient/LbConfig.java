@@ -7,7 +7,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowS
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +30,36 @@ final class LbConfig {
       .writableStackTraceEnabled(false)
       .build();
 
+  /** The builder's settings as given, before defaults: the fields of {@link LoadBalancer.Builder}. */
+  abstract static class Draft {
+    final String serviceName;
+    @Nullable EndpointSource source;
+    @Nullable Strategy strategy;
+    @Nullable Ticker ticker;
+    @Nullable Duration peakEwmaDecay;
+    @Nullable Duration removedEndpointGrace;
+    @Nullable RandomGenerator rng;
+    @Nullable ScheduledExecutorService executor;
+    @Nullable Timer timer;
+    @Nullable OutlierDetection outlierDetection;
+    @Nullable CircuitBreakerConfig circuitBreaker;
+    boolean circuitBreakerSet;
+    int panicThreshold = -1;
+    boolean failOnPanic;
+    @Nullable RetryPolicy retryPolicy;
+    @Nullable HealthCheck healthCheck;
+    @Nullable Duration slowStart;
+    final List<LoadBalancerListener> listeners = new ArrayList<>();
+    @Nullable Sleeper sleeper;
+    boolean manualHealthChecks;
+
+    @Nullable Subsetting subsetting;
+
+    Draft(String serviceName) {
+      this.serviceName = checkServiceName(serviceName);
+    }
+  }
+
   final String serviceName;
   final EndpointSource source;
   final StrategyImpl strategy;
@@ -46,8 +78,9 @@ final class LbConfig {
   final boolean scheduledHealthChecks;
   final Timer timer;
   final List<LoadBalancerListener> listeners;
+  final @Nullable Subsetting subsetting;
 
-  LbConfig(LoadBalancer.Builder b) {
+  LbConfig(Draft b) {
     this.serviceName = b.serviceName;
     this.source = requireNonNull(b.source);
     this.strategy = (StrategyImpl) (b.strategy != null ? b.strategy : Strategy.powerOfTwoChoices());
@@ -71,6 +104,7 @@ final class LbConfig {
     this.timer = b.timer != null ? b.timer
         : b.executor != null ? Timer.of(b.executor) : Timer.shared();
     this.listeners = List.copyOf(b.listeners);
+    this.subsetting = b.subsetting;
   }
 
   static String checkServiceName(String serviceName) {

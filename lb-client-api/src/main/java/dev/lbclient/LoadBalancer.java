@@ -156,30 +156,9 @@ public interface LoadBalancer extends AutoCloseable {
   void close();
 
   /** Configures a {@link LoadBalancer}; each setter checks at once, once only. Not thread-safe. */
-  final class Builder {
-    final String serviceName;
-    @Nullable EndpointSource source;
-    @Nullable Strategy strategy;
-    @Nullable Ticker ticker;
-    @Nullable Duration peakEwmaDecay;
-    @Nullable Duration removedEndpointGrace;
-    @Nullable RandomGenerator rng;
-    @Nullable ScheduledExecutorService executor;
-    @Nullable Timer timer;
-    @Nullable OutlierDetection outlierDetection;
-    @Nullable CircuitBreakerConfig circuitBreaker;
-    boolean circuitBreakerSet;
-    int panicThreshold = -1;
-    boolean failOnPanic;
-    @Nullable RetryPolicy retryPolicy;
-    @Nullable HealthCheck healthCheck;
-    @Nullable Duration slowStart;
-    final java.util.List<LoadBalancerListener> listeners = new java.util.ArrayList<>();
-    @Nullable Sleeper sleeper;
-    boolean manualHealthChecks;
-
+  final class Builder extends LbConfig.Draft {
     Builder(String serviceName) {
-      this.serviceName = LbConfig.checkServiceName(serviceName);
+      super(serviceName);
     }
 
     /** Where the endpoints come from. Required. */
@@ -300,6 +279,17 @@ public interface LoadBalancer extends AutoCloseable {
     /** Retries for {@link LoadBalancer#execute}; default {@link RetryPolicy#defaults()}. */
     public Builder retryPolicy(RetryPolicy policy) {
       this.retryPolicy = once("retryPolicy", retryPolicy, requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /**
+     * Uses only a subset of the source's endpoints, the same for every list the source delivers
+     * (chosen before health or ejection count, so a flapping server moves no client): see {@link
+     * Subsetting}. Off by default: every endpoint is used.
+     */
+    public Builder subsetting(Subsetting subsetting) {
+      this.subsetting = once("subsetting", this.subsetting,
+          requireNonNull(subsetting, "subsetting"));
       return this;
     }
 

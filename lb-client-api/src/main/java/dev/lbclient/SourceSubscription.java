@@ -84,7 +84,9 @@ final class SourceSubscription implements EndpointSource.Listener {
         events.add("onSourceStale", l -> l.onSourceStale(service, false, description));
       }
       status = SourceStatus.FRESH;
-      ServerPool.Change change = pool.reconcile(endpoints);
+      Subsetting subsetting = config.subsetting;
+      ServerPool.Change change = pool.reconcile(
+          subsetting == null ? endpoints : subsetting.select(endpoints));
       EndpointState[] states = change.states;
       if (!first) {
         for (EndpointState s : change.added) {
