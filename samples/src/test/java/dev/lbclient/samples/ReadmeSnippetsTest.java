@@ -1,14 +1,15 @@
 package dev.lbclient.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lbclient.dns.DnsEndpointSource;
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
 import dev.lbclient.Strategy;
+import dev.lbclient.dns.DnsEndpointSource;
 import dev.lbclient.micrometer.LoadBalancerMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
@@ -45,16 +46,41 @@ class ReadmeSnippetsTest {
     // Or take the lease yourself:
     try (Pick pick = orders.pick()) {          // orders.pick(RequestContext.withKey(userId)) to hash
       Endpoint e = pick.endpoint();            // e.host(), e.port(), e.weight()
-      callSomething(e);
-      pick.success();                          // or pick.failure(exception); close() alone = cancelled
+      callSomething(e);                        // if this throws, close() records a failure
+      pick.success();                          // or pick.failure(exception), or pick.cancel()
     }
 
-    orders.close();                            // stops refresh and health-check threads
+    orders.close();                            // stops refreshes, health checks and timers
 
     assertThat(answer).isEqualTo("ok from 8080");
     assertThat(called).hasSize(2);
     assertThat(orders.stats().stream().mapToLong(s -> s.successes()).sum()).isEqualTo(2);
     assertThat(RequestContext.withKey(userId).key()).isEqualTo("user-42");
+  }
+
+  /** The same lease snippet with a call that throws: the failure reaches the endpoint's counters. */
+  @Test
+  void selectorApi_leaseIdiom_callThrows_recordsFailure() {
+    LoadBalancer orders = LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of("10.0.0.1:8080"))
+        .build();
+
+    assertThatThrownBy(() -> {
+      try (Pick pick = orders.pick()) {          // orders.pick(RequestContext.withKey(userId)) to hash
+        Endpoint e = pick.endpoint();            // e.host(), e.port(), e.weight()
+        failingCall(e);                          // if this throws, close() records a failure
+        pick.success();                          // or pick.failure(exception), or pick.cancel()
+      }
+    }).isInstanceOf(IllegalStateException.class).hasMessage("connection reset by 10.0.0.1:8080");
+
+    assertThat(orders.stats().get(0).failures()).isEqualTo(1);
+    assertThat(orders.stats().get(0).successes()).isZero();
+    assertThat(orders.stats().get(0).inFlight()).isZero();
+    orders.close();
+  }
+
+  private static String failingCall(Endpoint endpoint) {
+    throw new IllegalStateException("connection reset by " + endpoint.address());
   }
 
   @Test
@@ -88,7 +114,7 @@ class ReadmeSnippetsTest {
   /**
    * The README's DNS snippet, compiled as written. Not run: building a load balancer on it would
    * query the system's resolver, and tests talk only to loopback. (DNS discovery itself is tested
-   * against servers on 127.0.0.1 in lb-client-api.)
+   * against servers on 127.0.0.1 in lb-client-dns.)
    */
   @SuppressWarnings("unused")
   private static DnsEndpointSource dnsSnippet() {
