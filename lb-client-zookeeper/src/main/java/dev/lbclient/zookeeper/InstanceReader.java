@@ -107,8 +107,12 @@ final class InstanceReader {
         }
         JsonNode weight = field(payload, metadata, "weight");
         if (weight != null) {
-          Integer w = weight.isIntegralNumber() && weight.canConvertToInt() ? weight.intValue()
-              : weight.isTextual() ? parseWeight(weight.textValue()) : null;
+          Integer w = null;
+          if (weight.isIntegralNumber() && weight.canConvertToInt()) {
+            w = weight.intValue();
+          } else if (weight.isTextual()) {
+            w = parseWeight(weight.textValue());
+          }
           if (w == null) {
             return Instance.skipped(mzxid, "weight: " + shorten(weight.toString())
                 + " (expected: " + Endpoint.MIN_WEIGHT + ".." + Endpoint.MAX_WEIGHT + ")");

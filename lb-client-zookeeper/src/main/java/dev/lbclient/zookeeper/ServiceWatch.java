@@ -381,8 +381,8 @@ final class ServiceWatch {
       log.info("{}: {}", description, describeChange(previous, endpoints));
     }
     if (error != null) {
-      log.info("{}: fresh again after {} (the last: {}), {}", description,
-          count(failures, "failure"), lastWhat, count(endpoints.size(), "endpoint"));
+      log.info("{}: fresh again with {} after {}; the last: {}", description,
+          count(endpoints.size(), "endpoint"), count(failures, "failure"), lastWhat);
     }
     lastGood = endpoints;
     lastGoodNanos = System.nanoTime();

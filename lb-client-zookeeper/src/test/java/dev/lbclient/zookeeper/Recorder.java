@@ -73,10 +73,10 @@ final class Recorder implements EndpointSource.Listener {
   }
 
   /**
-   * The next list, after any number of deliveries of {@code error} (for a change made in steps,
-   * such as a registration that creates the service znode before the instance).
+   * The next list, after any number of deliveries of the given errors (for a change made in
+   * steps, such as a registration that creates the service znode before the instance).
    */
-  List<String> nextListAfterAny(String error) {
+  List<String> nextListAfterAny(String... errors) {
     while (true) {
       Object e = next();
       if (e instanceof List) {
@@ -84,7 +84,7 @@ final class Recorder implements EndpointSource.Listener {
         List<Endpoint> list = (List<Endpoint>) e;
         return strings(list);
       }
-      assertThat(e).as("delivery before the list").isEqualTo(error);
+      assertThat(e).as("delivery before the list").isIn((Object[]) errors);
     }
   }
 
