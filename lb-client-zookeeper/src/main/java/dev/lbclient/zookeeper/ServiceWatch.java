@@ -282,12 +282,19 @@ final class ServiceWatch {
   }
 
   private void onDataEvent(WatchedEvent event) {
-    // A deleted instance is seen through the children watch, once for a whole batch.
-    if (event.getType() == Watcher.Event.EventType.NodeDataChanged && event.getPath() != null) {
-      String name = ZKPaths.getNodeFromPath(event.getPath());
+    if (event.getPath() == null) {
+      return;
+    }
+    String name = ZKPaths.getNodeFromPath(event.getPath());
+    if (event.getType() == Watcher.Event.EventType.NodeDataChanged) {
       if (instances.containsKey(name)) {
         readData(name);
       }
+    } else if (event.getType() == Watcher.Event.EventType.NodeDeleted) {
+      // Forgotten without a snapshot: the children watch fires next (ZooKeeper sends it after
+      // this event) and its read settles once for the whole batch. If the instance was created
+      // again under the same name (ServiceDiscovery re-registers so), that read finds it new.
+      instances.remove(name);
     }
   }
 

@@ -139,6 +139,26 @@ class ZooKeeperEndpointSourceTest {
   }
 
   @Test
+  void instanceReplacedUnderTheSameName_newDataRead_andWatched() throws Exception {
+    register("a", "10.0.0.1", 8080);
+    start(ZooKeeperEndpointSource.of(client, BASE, "orders"));
+    assertThat(recorder.nextList()).containsExactly("10.0.0.1:8080");
+
+    // Deleted and created again at once, as ServiceDiscovery re-registers an instance.
+    JsonInstanceSerializer<Details> json = new JsonInstanceSerializer<>(Details.class);
+    registrar.transaction().forOperations(
+        registrar.transactionOp().delete().forPath(PATH + "/a"),
+        registrar.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(PATH + "/a",
+            json.serialize(instance("orders", "a", "10.0.0.9", 8080, null))));
+    assertThat(recorder.nextList()).containsExactly("10.0.0.9:8080");
+
+    registrar.setData().forPath(PATH + "/a",
+        json.serialize(instance("orders", "a", "10.0.0.9", 9090, null)));
+    assertThat(recorder.nextList()).containsExactly("10.0.0.9:9090");
+    assertThat(recorder.errors).isEmpty();
+  }
+
+  @Test
   void useSslPort_readsSslPort_andSkipsInstancesWithout() throws Exception {
     discovery.registerService(ServiceInstance.<Details>builder()
         .name("orders").id("a").address("10.0.0.1").port(8080).sslPort(8443).build());
