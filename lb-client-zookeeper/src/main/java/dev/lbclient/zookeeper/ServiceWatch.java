@@ -1,18 +1,10 @@
 package dev.lbclient.zookeeper;
 
-import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.zookeeper.InstanceReader.Instance;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -43,16 +35,15 @@ import org.slf4j.LoggerFactory;
  * A resync (at start, after a reconnection or a failed read) starts a new generation and reads
  * every instance again; answers of older generations are dropped.
  *
- * <p><b>Concurrency.</b> Watch events, read callbacks, connection-state changes and deliveries all
- * run on one daemon thread, so state needs no lock and calls to a listener never overlap. {@link
- * #close()} raises a flag, removes the watches and stops the thread; tasks that arrive after it are
- * dropped.
+ * <p><b>Concurrency.</b> Watch events, read callbacks, connection-state changes and deliveries (by
+ * the {@link Publisher}) all run on one daemon thread, so state needs no lock and calls to a
+ * listener never overlap. {@link #close()} raises a flag, removes the watches and stops the
+ * thread; tasks that arrive after it are dropped.
  */
 final class ServiceWatch {
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperEndpointSource.class);
   private static final long BACKOFF_INITIAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(32);
-  private static final int LOG_LIST_LIMIT = 10;
 
   private final ZooKeeperEndpointSource source;
   private final String description;
@@ -70,7 +61,7 @@ final class ServiceWatch {
   int subscriptions;
 
   // Confined to the thread.
-  private final List<Sink> sinks = new ArrayList<>();
+  private final Publisher publisher;
   /** Instance znodes by child name, in name order. */
   private final TreeMap<String, Instance> instances = new TreeMap<>();
   private int generation;
@@ -81,25 +72,6 @@ final class ServiceWatch {
   private boolean disconnected;
   private boolean resyncOnConnect;
   private @Nullable ScheduledFuture<?> retry;
-  private @Nullable List<Endpoint> lastGood;
-  private long lastGoodNanos;
-  private @Nullable String lastError;
-  /** What failed, without the description: {@code connection SUSPENDED}. */
-  private @Nullable String lastWhat;
-  private @Nullable Throwable lastCause;
-  private int failures;
-  private Map<String, String> warned = Map.of();
-
-  /** A started listener and whether it has had its first answer. */
-  static final class Sink {
-    final EndpointSource.Listener listener;
-    final CompletableFuture<Void> answered = new CompletableFuture<>();
-    volatile boolean closed;
-
-    Sink(EndpointSource.Listener listener) {
-      this.listener = listener;
-    }
-  }
 
   ServiceWatch(ZooKeeperEndpointSource source, CuratorFramework client, String path) {
     this.source = source;
@@ -107,6 +79,7 @@ final class ServiceWatch {
     this.path = path;
     this.client = client;
     this.zk = client.newWatcherRemoveCuratorFramework();
+    this.publisher = new Publisher(description, source.applyEmptyAnswers);
     this.thread = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "lb-client-zookeeper-" + path);
       t.setDaemon(true);
@@ -123,28 +96,23 @@ final class ServiceWatch {
   }
 
   /** Adds a listener; it gets the current state at once, or its first answer when there is one. */
-  Sink add(EndpointSource.Listener listener) {
-    Sink sink = new Sink(listener);
+  Publisher.Sink add(EndpointSource.Listener listener) {
+    Publisher.Sink sink = new Publisher.Sink(listener);
     execute(() -> {
-      sinks.add(sink);
-      List<Endpoint> good = lastGood;
-      if (good != null) {
-        deliver(sink, good);
-      }
-      String error = lastError;
-      if (error != null) {
-        deliverError(sink, error, lastCause);
-      }
+      publisher.add(sink);
       if (!sink.answered.isDone()) {
-        schedule(() -> onStartTimeout(sink), source.startTimeoutNanos);
+        schedule(() -> publisher.startTimedOut(sink, "no answer within "
+            + Publisher.seconds(source.startTimeoutNanos)
+            + (client.getZookeeperClient().isConnected() ? "" : " (not connected)")),
+            source.startTimeoutNanos);
       }
     });
     return sink;
   }
 
-  void remove(Sink sink) {
+  void remove(Publisher.Sink sink) {
     sink.closed = true;
-    execute(() -> sinks.remove(sink));
+    execute(() -> publisher.remove(sink));
   }
 
   /** Stops for good: no delivery starts after this returns, and the watches are removed. */
@@ -263,7 +231,7 @@ final class ServiceWatch {
       instances.remove(name); // deleted; the children watch says so too
     } else if (rc == KeeperException.Code.NOAUTH) {
       if (previous != null) {
-        instances.put(name, Instance.skipped(Long.MAX_VALUE, "cannot read: NOAUTH"));
+        instances.put(name, Instance.skipped(previous.mzxid, "cannot read: NOAUTH"));
       }
     } else {
       readFailed(gen, rc + " reading " + name, KeeperException.create(rc, event.getPath()));
@@ -307,7 +275,7 @@ final class ServiceWatch {
         generation++;
         pending = 0;
         cancelRetry();
-        fail("connection " + state, null);
+        publisher.fail("connection " + state, null);
         break;
       case CONNECTED:
       case RECONNECTED:
@@ -329,112 +297,19 @@ final class ServiceWatch {
     }
     generationFailed = true;
     resyncOnConnect = true;
-    fail(what, cause);
+    publisher.fail(what, cause);
     if (!disconnected) {
       // Connection problems come back through RECONNECTED; anything else is retried here.
-      retry = schedule(this::resync, backoffDelay(failures));
+      retry = schedule(this::resync, backoffDelay(publisher.failures()));
     }
   }
-
-  private void onStartTimeout(Sink sink) {
-    if (sink.closed || sink.answered.isDone()) {
-      return;
-    }
-    String error = lastError;
-    if (error != null) {
-      deliverError(sink, error, lastCause);
-    } else {
-      fail("no answer within " + seconds(source.startTimeoutNanos)
-          + (client.getZookeeperClient().isConnected() ? "" : " (not connected)"), null);
-    }
-  }
-
-  // ---------------------------------------------------------------- snapshots
 
   /** Publishes when every read of this generation has answered. */
   private void settle() {
     if (pending > 0 || generationFailed || disconnected || closed) {
       return;
     }
-    Map<String, Endpoint> byAddress = new LinkedHashMap<>();
-    Map<String, Long> registered = new HashMap<>();
-    Map<String, String> problems = new TreeMap<>();
-    for (Map.Entry<String, Instance> e : instances.entrySet()) {
-      Instance i = e.getValue();
-      if (i.problem != null) {
-        problems.put(e.getKey(), i.problem);
-      } else if (i.endpoint != null) {
-        // Two instances at one address (say a restarted server whose old ephemeral znode has not
-        // expired yet): the later registration wins.
-        Long before = registered.get(i.endpoint.address());
-        if (before == null || i.registered > before) {
-          byAddress.put(i.endpoint.address(), i.endpoint);
-          registered.put(i.endpoint.address(), i.registered);
-        }
-      }
-    }
-    warnNewProblems(problems);
-    List<Endpoint> endpoints = List.copyOf(byAddress.values());
-    if (endpoints.isEmpty() && !source.applyEmptyAnswers) {
-      fail("returned no endpoints" + (nodeMissing ? " (no node " + path + ")"
-          : problems.isEmpty() ? "" : " (" + count(problems.size(), "instance") + " skipped)"),
-          null);
-      return;
-    }
-    List<Endpoint> previous = lastGood;
-    boolean changed = !endpoints.equals(previous);
-    String error = lastError;
-    if (changed) {
-      log.info("{}: {}", description, describeChange(previous, endpoints));
-    }
-    if (error != null) {
-      log.info("{}: fresh again with {} after {}; the last: {}", description,
-          count(endpoints.size(), "endpoint"), count(failures, "failure"), lastWhat);
-    }
-    lastGood = endpoints;
-    lastGoodNanos = System.nanoTime();
-    lastError = null;
-    lastWhat = null;
-    lastCause = null;
-    failures = 0;
-    if (changed || error != null) {
-      // Also after a failure with an unchanged list: the listener learns that it is fresh again.
-      for (Sink s : sinks) {
-        deliver(s, endpoints);
-      }
-    }
-  }
-
-  private void warnNewProblems(Map<String, String> problems) {
-    List<String> fresh = new ArrayList<>();
-    for (Map.Entry<String, String> p : problems.entrySet()) {
-      if (!p.getValue().equals(warned.get(p.getKey()))) {
-        fresh.add("'" + p.getKey() + "': " + p.getValue());
-      }
-    }
-    warned = problems;
-    if (!fresh.isEmpty()) {
-      log.warn("{}: skipping {}: {}{}", description, count(fresh.size(), "instance"),
-          String.join("; ", fresh.subList(0, Math.min(fresh.size(), LOG_LIST_LIMIT))),
-          fresh.size() > LOG_LIST_LIMIT ? "; ..." : "");
-    }
-  }
-
-  /** Keeps the last good list and tells every listener; WARN on the first failure only. */
-  private void fail(String what, @Nullable Throwable cause) {
-    String error = description + " failed: " + what;
-    failures++;
-    if (lastError == null) {
-      log.warn("{}; keeping {}", error, kept());
-    } else {
-      log.debug("{} ({} in a row)", error, count(failures, "failure"));
-    }
-    lastError = error;
-    lastWhat = what;
-    lastCause = cause;
-    for (Sink s : sinks) {
-      deliverError(s, error, cause);
-    }
+    publisher.answer(instances, nodeMissing, path);
   }
 
   private void cancelRetry() {
@@ -452,33 +327,7 @@ final class ServiceWatch {
     return (long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
   }
 
-  // ---------------------------------------------------------------- delivery and threading
-
-  private void deliver(Sink sink, List<Endpoint> endpoints) {
-    if (sink.closed) {
-      return;
-    }
-    try {
-      sink.listener.onEndpoints(endpoints);
-    } catch (RuntimeException e) {
-      log.warn("{}: listener {} failed on a new list", description, sink.listener, e);
-    } finally {
-      sink.answered.complete(null);
-    }
-  }
-
-  private void deliverError(Sink sink, String error, @Nullable Throwable cause) {
-    if (sink.closed) {
-      return;
-    }
-    try {
-      sink.listener.onError(error, cause);
-    } catch (RuntimeException e) {
-      log.warn("{}: listener {} failed on an error", description, sink.listener, e);
-    } finally {
-      sink.answered.complete(null);
-    }
-  }
+  // ---------------------------------------------------------------- threading
 
   /**
    * Runs a task on the thread. After close, tasks are dropped; a read that was in flight may still
@@ -513,41 +362,5 @@ final class ServiceWatch {
     } catch (RuntimeException e) {
       log.error("{}: unexpected failure", description, e);
     }
-  }
-
-  private String kept() {
-    List<Endpoint> good = lastGood;
-    if (good == null) {
-      return "no list (none received yet)";
-    }
-    return "the last good list of " + count(good.size(), "endpoint") + " from "
-        + seconds(System.nanoTime() - lastGoodNanos) + " ago";
-  }
-
-  private static String describeChange(@Nullable List<Endpoint> before, List<Endpoint> after) {
-    String now = after.size() <= LOG_LIST_LIMIT ? count(after.size(), "endpoint") + " " + after
-        : count(after.size(), "endpoint");
-    if (before == null) {
-      return now;
-    }
-    Set<String> old = new HashSet<>();
-    for (Endpoint e : before) {
-      old.add(e.address());
-    }
-    int added = 0;
-    for (Endpoint e : after) {
-      if (!old.remove(e.address())) {
-        added++;
-      }
-    }
-    return now + " (was " + before.size() + ": +" + added + " -" + old.size() + ")";
-  }
-
-  private static String count(int n, String noun) {
-    return n + " " + noun + (n == 1 ? "" : "s");
-  }
-
-  static String seconds(long nanos) {
-    return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
   }
 }

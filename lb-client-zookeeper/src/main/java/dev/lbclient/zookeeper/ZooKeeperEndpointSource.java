@@ -148,7 +148,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       }
       watch.subscriptions++;
     }
-    ServiceWatch.Sink sink = watch.add(listener);
+    Publisher.Sink sink = watch.add(listener);
     awaitFirstAnswer(sink);
     ServiceWatch started = watch;
     return new Subscription() {
@@ -175,7 +175,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
   }
 
   /** Waits a little past the start timeout: the watch thread delivers the timeout failure. */
-  private void awaitFirstAnswer(ServiceWatch.Sink sink) {
+  private void awaitFirstAnswer(Publisher.Sink sink) {
     long wait = startTimeoutNanos + Math.min(startTimeoutNanos, TimeUnit.SECONDS.toNanos(1));
     try {
       sink.answered.get(wait, TimeUnit.NANOSECONDS);
