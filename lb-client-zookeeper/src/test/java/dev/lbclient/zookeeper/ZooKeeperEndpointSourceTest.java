@@ -18,6 +18,8 @@ import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceInstance;
 import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -204,6 +206,36 @@ class ZooKeeperEndpointSourceTest {
 
     start(ZooKeeperEndpointSource.of(client, BASE, "orders"));
     assertThat(recorder.nextList()).containsExactly("10.0.0.1:8080;weight=4");
+  }
+
+  @Test
+  void readDenied_reportedThenRetriedUntilAllowed() throws Exception {
+    register("a", "10.0.0.1", 8080);
+    // Anyone may administer the service znode, nobody may read it.
+    List<ACL> noRead = List.of(new ACL(
+        ZooDefs.Perms.ADMIN | ZooDefs.Perms.WRITE | ZooDefs.Perms.CREATE | ZooDefs.Perms.DELETE,
+        ZooDefs.Ids.ANYONE_ID_UNSAFE));
+    registrar.setACL().withACL(noRead).forPath(PATH);
+
+    start(ZooKeeperEndpointSource.of(client, BASE, "orders"));
+    assertThat(recorder.nextError()).isEqualTo("ZooKeeper /services/orders failed: NOAUTH");
+
+    // Retried after about a second (backoff), and read once allowed.
+    registrar.setACL().withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(PATH);
+    assertThat(recorder.nextListAfterAny("ZooKeeper /services/orders failed: NOAUTH"))
+        .containsExactly("10.0.0.1:8080");
+  }
+
+  @Test
+  void instanceReadDenied_skipped_othersDelivered() throws Exception {
+    register("a", "10.0.0.1", 8080);
+    register("b", "10.0.0.2", 8080);
+    registrar.setACL().withACL(List.of(new ACL(ZooDefs.Perms.ADMIN, ZooDefs.Ids.ANYONE_ID_UNSAFE)))
+        .forPath(PATH + "/b");
+
+    start(ZooKeeperEndpointSource.of(client, BASE, "orders"));
+    assertThat(recorder.nextList()).containsExactly("10.0.0.1:8080");
+    assertThat(recorder.errors).isEmpty();
   }
 
   // ---- Empty answers ------------------------------------------------------------------------
