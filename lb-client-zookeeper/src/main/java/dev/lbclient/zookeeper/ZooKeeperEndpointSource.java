@@ -34,17 +34,19 @@ import org.jspecify.annotations.Nullable;
  * class need not be on the class path (the JSON is read as a tree; no class named in it is
  * loaded). Instances with {@code "enabled": false} are left out, as Curator's {@code
  * ServiceProvider} does. An instance that cannot be used (not JSON, no address, no such port, a bad
- * zone or weight) is skipped with one WARN naming the znode and the problem, and the others are
- * delivered. When two instances have the same address and port, the later registration wins.
+ * zone or weight, an ACL that forbids reading it) is skipped with one WARN naming the znode and the
+ * problem, and the others are delivered. When two instances have the same address and port, the
+ * later registration ({@code registrationTimeUTC}) wins.
  *
  * <p><b>How it is watched.</b> A children watch on the service znode (an exists watch while it
  * does not exist) and a data watch on each instance znode, read in the background through the
  * given client. A snapshot is delivered only when every read started by a change has answered, so
  * a change arrives as one complete list: 10,000 instances created in one transaction are one
- * snapshot of 10,000 endpoints. (Curator's {@code ServiceCache} and {@code CuratorCache} report
- * each znode separately, with no mark for the end of a batch, and {@code ServiceCache} drops a
- * malformed instance by throwing from its listener; neither is used.) Changes reach the listener
- * as soon as ZooKeeper sends the watch event and the reads answer, typically milliseconds.
+ * snapshot of 10,000 endpoints. (Curator's {@code ServiceCache} and {@code CuratorCache} are not
+ * used: both report each znode separately, with no mark for the end of a batch, and {@code
+ * ServiceCache}, given a malformed instance, throws from its cache listener, which is logged as an
+ * error, and keeps that instance's previous version.) Changes reach the listener as soon as
+ * ZooKeeper sends the watch event and the reads answer, typically milliseconds.
  *
  * <p><b>Failures.</b> When the connection is lost ({@code SUSPENDED}) or the session expires
  * ({@code LOST}), the last good list is kept, and {@link Listener#onError} says {@code ZooKeeper
@@ -62,10 +64,14 @@ import org.jspecify.annotations.Nullable;
  * and closes it after the load balancers that use it; this source never closes it. The source
  * reads and watches; it never writes (it does not create the base path).
  *
- * <p><b>Threads.</b> Each started source has one daemon thread, {@code
+ * <p><b>Threads and watches.</b> Each started source has one daemon thread, {@code
  * lb-client-zookeeper-<path>}, on which watch events, reads and deliveries run; it is created by
- * the first {@link #start(Listener)} and stopped, and every watch removed from the server, when the
- * last subscription closes.
+ * the first {@link #start(Listener)} and stopped when the last subscription closes (for a load
+ * balancer: by {@link dev.lbclient.LoadBalancer#close()}), which also removes the source's
+ * watchers from the client. ZooKeeper removes a single watcher on the client side only: the
+ * server forgets each of those one-shot watches the next time it fires or when the session ends
+ * (removing them on the server would remove every watch the session holds on those znodes,
+ * including other users' of the same client).
  *
  * <p>Instances are immutable in configuration and thread-safe; one instance may serve several load
  * balancers, which then share its watches and its thread.
