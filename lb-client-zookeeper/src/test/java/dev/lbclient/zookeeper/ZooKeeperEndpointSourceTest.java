@@ -381,6 +381,20 @@ class ZooKeeperEndpointSourceTest {
   }
 
   @Test
+  void namespacedClient_readsUnderTheNamespace() throws Exception {
+    CuratorFramework prod = registrar.usingNamespace("prod");
+    try (ServiceDiscovery<Details> prodDiscovery = ZooKeeperTesting.discovery(prod, BASE)) {
+      prodDiscovery.registerService(instance("orders", "p", "10.1.0.1", 8080, null));
+      register("a", "10.0.0.1", 8080); // outside the namespace
+
+      start(ZooKeeperEndpointSource.of(client.usingNamespace("prod"), BASE, "orders"));
+      assertThat(recorder.nextList()).containsExactly("10.1.0.1:8080");
+    } finally {
+      registrar.delete().deletingChildrenIfNeeded().forPath("/prod");
+    }
+  }
+
+  @Test
   void description_isTheWatchedPath_withTheNamespace() {
     assertThat(ZooKeeperEndpointSource.of(client, BASE, "orders").description())
         .isEqualTo("ZooKeeper /services/orders");
