@@ -13,6 +13,32 @@ public final class LabAccess {
     return builder.rng(Randoms.seeded(seed));
   }
 
+  /** Where the lab runs a load balancer's timed changes: on its own virtual-time event queue. */
+  public interface LabTimer {
+    /** Runs {@code task} {@code delayNanos} from now on virtual time; returns its canceller. */
+    Runnable schedule(long delayNanos, Runnable task);
+  }
+
+  /**
+   * Runs the timed changes of the load balancer built by {@code builder} (an ejection ending, a
+   * breaker's wait ending, a slow-start step) on {@code timer}, and delivers its events at once on
+   * the thread that caused them, so a simulation stays deterministic on virtual time.
+   */
+  public static LoadBalancer.Builder timer(LoadBalancer.Builder builder, LabTimer timer) {
+    return builder.timer(new Timer() {
+      @Override
+      public Cancellable schedule(Runnable task, long delayNanos) {
+        Runnable cancel = timer.schedule(delayNanos, task);
+        return cancel::run;
+      }
+
+      @Override
+      public void execute(Runnable task) {
+        task.run();
+      }
+    });
+  }
+
   /**
    * How many pickers {@code lb} has published so far (one per endpoint list, ejection, breaker
    * transition, slow-start step...): how often the strategy rebuilt its picker.

@@ -147,6 +147,7 @@ final class SimRun implements Scenario.Cluster {
           .retryPolicy(retryPolicy)
           .listener(listener);
       LabAccess.seededRng(b, mix(clientSeed + 1));
+      LabAccess.timer(b, this::scheduleTimer);
       clients[k] = new Client(b.build(), source, new ArrayList<>(initial),
           new SplittableRandom(mix(clientSeed + 2)), new SplittableRandom(mix(clientSeed + 3)));
     }
@@ -438,6 +439,17 @@ final class SimRun implements Scenario.Cluster {
 
   private void schedule(long at, Runnable action) {
     events.add(new Event(at, nextSeq++, action));
+  }
+
+  /** A load balancer's timed change, on the simulation's clock; the canceller drops it. */
+  private Runnable scheduleTimer(long delayNanos, Runnable task) {
+    boolean[] cancelled = new boolean[1];
+    schedule(clock.now() + Math.max(0, delayNanos), () -> {
+      if (!cancelled[0]) {
+        task.run();
+      }
+    });
+    return () -> cancelled[0] = true;
   }
 
   /** A uniform in [0, 1) for draw {@code k} of attempt {@code attempt} of a request. */
