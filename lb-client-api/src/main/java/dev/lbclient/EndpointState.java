@@ -3,6 +3,7 @@ package dev.lbclient;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,6 +35,7 @@ final class EndpointState implements EndpointStats {
   private static final VarHandle TOTAL_LATENCY;
   private static final VarHandle STREAK;
   private static final VarHandle WINDOW_END;
+  private static final VarHandle BREAKER;
 
   static {
     try {
@@ -45,6 +47,7 @@ final class EndpointState implements EndpointStats {
       TOTAL_LATENCY = l.findVarHandle(EndpointState.class, "totalLatency", long.class);
       STREAK = l.findVarHandle(EndpointState.class, "failureStreak", int.class);
       WINDOW_END = l.findVarHandle(EndpointState.class, "windowEndNanos", long.class);
+      BREAKER = l.findVarHandle(EndpointState.class, "breaker", CircuitBreaker.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -80,7 +83,15 @@ final class EndpointState implements EndpointStats {
   volatile boolean unhealthy;
   /** Health probe results in a row: > 0 good, < 0 failed; under the lock. */
   int healthStreak;
-  final @Nullable CircuitBreaker breaker;
+  /**
+   * The endpoint's circuit breaker once it exists: null without breakers, and until the first pick
+   * asks for it ({@link #breaker()}). A Resilience4j breaker weighs about 2 KB, so a pool of ten
+   * thousand endpoints that are never called keeps none; a breaker created at its first call is
+   * the one it would have been at the endpoint's arrival, since nothing was recorded before.
+   */
+  volatile @Nullable CircuitBreaker breaker;
+  /** Creates the breaker; null without breakers. */
+  private final @Nullable Function<Endpoint, CircuitBreaker> breakers;
   /** The breaker state last handled; under the lock. */
   volatile CircuitBreaker.State seenBreakerState = CircuitBreaker.State.CLOSED;
   /** When an OPEN breaker should be offered calls again (its wait is over); under the lock. */
@@ -94,13 +105,46 @@ final class EndpointState implements EndpointStats {
   volatile long rampStartNanos;
 
   EndpointState(Endpoint endpoint, double tauMillis) {
-    this(endpoint, tauMillis, null);
+    this(endpoint, tauMillis, (CircuitBreaker) null);
   }
 
   EndpointState(Endpoint endpoint, double tauMillis, @Nullable CircuitBreaker breaker) {
     this.endpoint = endpoint;
     this.tauMillis = tauMillis;
     this.breaker = breaker;
+    this.breakers = null;
+  }
+
+  /** With a breaker created by {@code breakers} when a pick first asks for it. */
+  EndpointState(Endpoint endpoint, double tauMillis,
+      @Nullable Function<Endpoint, CircuitBreaker> breakers) {
+    this.endpoint = endpoint;
+    this.tauMillis = tauMillis;
+    this.breakers = breakers;
+  }
+
+  /** The breaker, created on the first call; null without breakers. */
+  @Nullable CircuitBreaker breaker() {
+    CircuitBreaker b = breaker;
+    if (b == null && breakers != null) {
+      CircuitBreaker created = breakers.apply(endpoint);
+      b = (CircuitBreaker) BREAKER.compareAndExchange(this, (CircuitBreaker) null, created);
+      if (b == null) {
+        b = created;
+      }
+    }
+    return b;
+  }
+
+  /** Whether this endpoint has a breaker, created or still to be. */
+  boolean hasBreaker() {
+    return breaker != null || breakers != null;
+  }
+
+  /** The breaker's state: CLOSED before it exists, null without breakers. */
+  CircuitBreaker.@Nullable State breakerStateOrNull() {
+    CircuitBreaker b = breaker;
+    return b != null ? b.getState() : breakers != null ? CircuitBreaker.State.CLOSED : null;
   }
 
   @Override
@@ -161,7 +205,7 @@ final class EndpointState implements EndpointStats {
 
   @Override
   public CircuitBreaker.@Nullable State breakerState() {
-    return breaker == null ? null : breaker.getState();
+    return breakerStateOrNull();
   }
 
   void recordSuccess(long latencyNanos, long nowNanos) {
@@ -275,7 +319,7 @@ final class EndpointState implements EndpointStats {
     return new EndpointStatus(endpoint, ejected || penalized,
         Math.max(ejected ? Math.max(0, ejectedUntilNanos - nowNanos) : 0,
             penalized ? Math.max(0, penaltyUntilNanos - nowNanos) : 0), !unhealthy,
-        breaker == null ? null : breaker.getState(), inFlight);
+        breakerStateOrNull(), inFlight);
   }
 
   /** ln(1 + n) for n below the table's size. */

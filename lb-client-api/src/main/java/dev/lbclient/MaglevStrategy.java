@@ -1,7 +1,6 @@
 package dev.lbclient;
 
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -63,35 +62,99 @@ final class MaglevStrategy extends StrategyImpl {
 
   @Override
   Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
-    Integer[] order = new Integer[states.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
+    Built built = env.maglev;
+    if (built == null || !built.sameInput(states, weights)) {
+      built = build(states, weights, built);
+      env.maglev = built;
     }
-    Arrays.sort(order, Comparator.comparing(i -> states[i].address()));
-    EndpointState[] sorted = new EndpointState[states.length];
-    int[] sortedWeights = new int[states.length];
+    double[] shares = null;
+    if (loadFactor != 0.0) {
+      shares = new double[built.sorted.length];
+      for (int i = 0; i < shares.length; i++) {
+        shares[i] = (double) built.sortedWeights[i] / built.totalWeight;
+      }
+    }
+    return new MaglevPicker(built.sorted, built.table, shares, env, clientAddress, loadFactor);
+  }
+
+  /**
+   * A table and what it was built from, kept in the {@link PickerEnv} so that a snapshot over the
+   * same endpoints and weights (a timer firing, a breaker changing state) reuses it: checked in
+   * O(n) against the candidates as given; if they differ only in order (or a state was replaced by
+   * a new one for the same address), the table is still reused once they are sorted.
+   */
+  static final class Built {
+    /** The candidates and weights as given to {@link #newPicker}. */
+    final EndpointState[] given;
+    final int[] givenWeights;
+    final EndpointState[] sorted;
+    final int[] sortedWeights;
+    final long totalWeight;
+    final Table table;
+
+    Built(EndpointState[] given, int[] givenWeights, EndpointState[] sorted, int[] sortedWeights,
+        long totalWeight, Table table) {
+      this.given = given;
+      this.givenWeights = givenWeights;
+      this.sorted = sorted;
+      this.sortedWeights = sortedWeights;
+      this.totalWeight = totalWeight;
+      this.table = table;
+    }
+
+    boolean sameInput(EndpointState[] states, int[] weights) {
+      if (states == given && weights == givenWeights) {
+        return true;
+      }
+      if (states.length != given.length || !Arrays.equals(weights, givenWeights)) {
+        return false;
+      }
+      for (int i = 0; i < states.length; i++) {
+        if (states[i] != given[i]) { // the same states: the picker may hold the sorted ones
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private static boolean sameAddress(EndpointState a, EndpointState b) {
+    return a == b || a.address().equals(b.address());
+  }
+
+  /** Sorts by address, then reuses the previous table if the sorted input is the same. */
+  private static Built build(EndpointState[] states, int[] weights, @Nullable Built previous) {
+    int n = states.length;
+    Integer[] order = new Integer[n];
+    String[] addresses = new String[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+      addresses[i] = states[i].address();
+    }
+    Arrays.sort(order, (a, b) -> addresses[a].compareTo(addresses[b]));
+    EndpointState[] sorted = new EndpointState[n];
+    int[] sortedWeights = new int[n];
     long totalWeight = 0;
-    for (int i = 0; i < order.length; i++) {
+    for (int i = 0; i < n; i++) {
       sorted[i] = states[order[i]];
       sortedWeights[i] = weights[order[i]];
       totalWeight += sortedWeights[i];
     }
-    StringBuilder key = new StringBuilder();
-    for (int i = 0; i < sorted.length; i++) {
-      key.append(sorted[i].address()).append('*').append(sortedWeights[i]).append(',');
+    Table table = null;
+    if (previous != null && previous.sorted.length == n
+        && Arrays.equals(previous.sortedWeights, sortedWeights)) {
+      boolean same = true;
+      for (int i = 0; i < n && same; i++) {
+        same = sameAddress(sorted[i], previous.sorted[i]);
+      }
+      if (same) {
+        table = previous.table;
+      }
     }
-    String tableKey = key.toString();
-    int[] table = env.table;
-    if (table == null || !tableKey.equals(env.tableKey)) {
-      table = buildTable(sorted, sortedWeights, tableSize(sorted.length));
-      env.table = table;
-      env.tableKey = tableKey;
+    if (table == null) {
+      table = populate(sorted, sortedWeights, tableSize(n));
     }
-    double[] shares = new double[sorted.length];
-    for (int i = 0; i < sorted.length; i++) {
-      shares[i] = (double) sortedWeights[i] / totalWeight;
-    }
-    return new MaglevPicker(sorted, table, shares, env, clientAddress, loadFactor);
+    return new Built(states, weights, sorted, sortedWeights, totalWeight, table);
   }
 
   /**
@@ -112,6 +175,7 @@ final class MaglevStrategy extends StrategyImpl {
     return TABLE_SIZES[TABLE_SIZES.length - 1];
   }
 
+  /** The owners of a table of {@code m} slots over {@code states} as given (for tests, reports). */
   static int[] buildTable(EndpointState[] states, int m) {
     int[] weights = new int[states.length];
     for (int i = 0; i < states.length; i++) {
@@ -121,56 +185,214 @@ final class MaglevStrategy extends StrategyImpl {
   }
 
   static int[] buildTable(EndpointState[] states, int[] weights, int m) {
+    return populate(states, weights, m).toArray();
+  }
+
+  /**
+   * Maglev's population, exactly as the paper's: endpoints take turns (in the order given; with
+   * weights, a turn when the credit allows, see the class comment) and each claims the next free
+   * slot of its preference list {@code offset, offset + skip, offset + 2 skip, ... (mod M)}, until
+   * every slot is owned. Three things make it fast without changing a single slot:
+   *
+   * <ul>
+   *   <li>The preference list is walked by adding {@code skip} and subtracting M on overflow, not
+   *       by a 64-bit remainder per probe.
+   *   <li>Whether a slot is taken is read from a bitmap (M bits: 800 KB for the largest table,
+   *       which mostly stays in cache), not from the table itself.
+   *   <li>The end game. While F slots are free a claim costs about M / F probes, which for the last
+   *       few thousand slots is most of the work (a full table costs M ln M probes in all). Once F
+   *       drops below about sqrt(M), each claim instead looks at the free slots themselves: slot x
+   *       comes {@code d = (x - current) * skip^-1 (mod M)} steps down the endpoint's list (M is
+   *       prime, so skip has an inverse), and the free slot with the smallest d is exactly the one
+   *       its walk would have reached first. That costs F multiplications per claim, and about
+   *       M / 2 in all.
+   * </ul>
+   *
+   * So a build costs about M ln(sqrt M) bitmap probes: O(table), with no work per endpoint beyond
+   * two hashes. (A build that reuses the previous table's slots would have to replay the turns of
+   * every endpoint whose turn order changed, which is nearly all of them: Maglev's table is a
+   * function of the whole set.)
+   */
+  static Table populate(EndpointState[] states, int[] weights, int m) {
     int n = states.length;
-    long[] offset = new long[n];
-    long[] skip = new long[n];
-    long[] next = new long[n];
+    int[] current = new int[n];
+    int[] skip = new int[n];
     long[] credit = new long[n];
-    long[] weight = new long[n];
     long maxWeight = 0;
     for (int i = 0; i < n; i++) {
       String address = states[i].address();
       credit[i] = Long.MAX_VALUE / 4; // a turn in the first round, whatever the weight
-      offset[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_OFFSET), m);
-      skip[i] = Long.remainderUnsigned(Hashing.hash64(address, SEED_SKIP), m - 1) + 1;
-      weight[i] = weights[i];
-      maxWeight = Math.max(maxWeight, weight[i]);
+      current[i] = (int) Long.remainderUnsigned(Hashing.hash64(address, SEED_OFFSET), m);
+      skip[i] = (int) (Long.remainderUnsigned(Hashing.hash64(address, SEED_SKIP), m - 1) + 1);
+      maxWeight = Math.max(maxWeight, weights[i]);
     }
-    int[] table = new int[m];
-    Arrays.fill(table, -1);
+    Table table = new Table(m, n);
+    long[] taken = new long[(m + 63) >>> 6];
+    // The end game needs skip^-1 mod m, which exists when m is prime (every ladder size is).
+    int endGame = isPrime(m) ? (int) Math.sqrt(m) : 0;
+    int[] free = null;
+    int freeCount = 0;
+    int[] inverse = null;
+    double reciprocal = 1.0 / m;
     int filled = 0;
     while (true) {
       for (int i = 0; i < n; i++) {
         if (credit[i] >= Long.MAX_VALUE / 4) {
           credit[i] = 0;
         } else {
-          credit[i] += weight[i];
+          credit[i] += weights[i];
           if (credit[i] < maxWeight) {
             continue;
           }
           credit[i] -= maxWeight;
         }
         int slot;
-        do {
-          slot = (int) ((offset[i] + next[i] * skip[i]) % m);
-          next[i]++;
-        } while (table[slot] >= 0);
-        table[slot] = i;
+        if (free == null) {
+          slot = current[i];
+          int step = skip[i];
+          while ((taken[slot >>> 6] & (1L << slot)) != 0) {
+            slot += step;
+            if (slot >= m) {
+              slot -= m;
+            }
+          }
+          taken[slot >>> 6] |= 1L << slot;
+        } else {
+          // The free slot nearest down this endpoint's list (see above).
+          int from = current[i];
+          long inv = inverse[i];
+          int best = -1;
+          long bestSteps = Long.MAX_VALUE;
+          for (int k = 0; k < freeCount; k++) {
+            int x = free[k];
+            long steps = mulMod(x >= from ? x - from : x - from + m, inv, m, reciprocal);
+            if (steps < bestSteps) {
+              bestSteps = steps;
+              best = k;
+            }
+          }
+          slot = free[best];
+          free[best] = free[--freeCount];
+        }
+        table.set(slot, i);
+        int next = slot + skip[i];
+        current[i] = next >= m ? next - m : next;
         if (++filled == m) {
           return table;
+        }
+        if (free == null && m - filled <= endGame) {
+          freeCount = m - filled;
+          free = new int[freeCount];
+          int k = 0;
+          for (int x = 0; x < m; x++) {
+            if ((taken[x >>> 6] & (1L << x)) == 0) {
+              free[k++] = x;
+            }
+          }
+          inverse = new int[n];
+          for (int e = 0; e < n; e++) {
+            inverse[e] = (int) inverseMod(skip[e], m);
+          }
         }
       }
     }
   }
 
+  /** a * b mod m for 0 <= a, b < m < 2^31: a floating-point quotient, then corrected. */
+  private static long mulMod(long a, long b, int m, double reciprocal) {
+    long product = a * b; // < 2^62
+    long r = product - (long) (product * reciprocal) * m;
+    while (r < 0) {
+      r += m;
+    }
+    while (r >= m) {
+      r -= m;
+    }
+    return r;
+  }
+
+  /** a^-1 mod m for a prime m and 0 < a < m (extended Euclid). */
+  static long inverseMod(long a, long m) {
+    long t = 0;
+    long newT = 1;
+    long r = m;
+    long newR = a;
+    while (newR != 0) {
+      long q = r / newR;
+      long tmp = t - q * newT;
+      t = newT;
+      newT = tmp;
+      tmp = r - q * newR;
+      r = newR;
+      newR = tmp;
+    }
+    return t < 0 ? t + m : t;
+  }
+
+  private static boolean isPrime(int m) {
+    return java.math.BigInteger.valueOf(m).isProbablePrime(30);
+  }
+
+  /**
+   * A table's owners, each an index into the sorted endpoints, packed in ceil(log2 n) bits (14 for
+   * 10,000 endpoints: 11 MB for the 6.5 million slots instead of 26 MB as ints). A lookup reads
+   * one or two adjacent words. Written only while it is built; immutable once published.
+   */
+  static final class Table {
+    private final int size;
+    private final int bits;
+    private final long mask;
+    private final long[] words;
+
+    Table(int size, int endpoints) {
+      this.size = size;
+      this.bits = Math.max(1, 32 - Integer.numberOfLeadingZeros(endpoints - 1));
+      this.mask = (1L << bits) - 1;
+      // One spare word, so a lookup may always read the word after its own.
+      this.words = new long[(int) (((long) size * bits + 63) >>> 6) + 1];
+    }
+
+    int size() {
+      return size;
+    }
+
+    int owner(int slot) {
+      long bit = (long) slot * bits;
+      int w = (int) (bit >>> 6);
+      int shift = (int) bit & 63;
+      // (x << 1) << (63 - shift) is x << (64 - shift), and 0 when shift is 0.
+      return (int) (((words[w] >>> shift) | ((words[w + 1] << 1) << (63 - shift))) & mask);
+    }
+
+    /** Sets a slot that is still 0. */
+    void set(int slot, int owner) {
+      long bit = (long) slot * bits;
+      int w = (int) (bit >>> 6);
+      int shift = (int) bit & 63;
+      words[w] |= (long) owner << shift;
+      if (shift + bits > 64) {
+        words[w + 1] |= (long) owner >>> (64 - shift);
+      }
+    }
+
+    int[] toArray() {
+      int[] owners = new int[size];
+      for (int i = 0; i < size; i++) {
+        owners[i] = owner(i);
+      }
+      return owners;
+    }
+  }
+
   static final class MaglevPicker extends Picker {
-    private final int[] table;
-    private final double[] shares;
+    private final Table table;
+    /** weight / total weight per endpoint, for bounded load only. */
+    private final double @Nullable [] shares;
     private final PickerEnv env;
     private final boolean clientAddress;
     private final double loadFactor;
 
-    MaglevPicker(EndpointState[] states, int[] table, double[] shares, PickerEnv env,
+    MaglevPicker(EndpointState[] states, Table table, double @Nullable [] shares, PickerEnv env,
         boolean clientAddress, double loadFactor) {
       super(states);
       this.table = table;
@@ -180,13 +402,17 @@ final class MaglevStrategy extends StrategyImpl {
       this.loadFactor = loadFactor;
     }
 
+    Table table() {
+      return table;
+    }
+
     /** The index into {@link #states} that owns {@code key}, ignoring load. */
     int owner(String key) {
-      return table[slot(key)];
+      return table.owner(slot(key));
     }
 
     private int slot(String key) {
-      return (int) Long.remainderUnsigned(Hashing.hash64(key, SEED_KEY), table.length);
+      return (int) Long.remainderUnsigned(Hashing.hash64(key, SEED_KEY), table.size());
     }
 
     @Override
@@ -201,9 +427,10 @@ final class MaglevStrategy extends StrategyImpl {
             .append(" in the request: chose at random");
       } else {
         int slot = slot(key);
-        why.append("key hashes to slot ").append(slot).append(" of ").append(table.length)
-            .append(", owned by ").append(states[table[slot]].address());
-        if (chosen != states[table[slot]]) {
+        EndpointState owner = states[table.owner(slot)];
+        why.append("key hashes to slot ").append(slot).append(" of ").append(table.size())
+            .append(", owned by ").append(owner.address());
+        if (chosen != owner) {
           why.append(", which was over its load cap; walked on to ").append(chosen.address());
         }
       }
@@ -228,10 +455,10 @@ final class MaglevStrategy extends StrategyImpl {
       }
       boolean[] offered = new boolean[states.length];
       int left = states.length;
-      int m = table.length;
+      int m = table.size();
       int slot = slot(key);
       for (int step = 0; step < m && left > 0; step++) {
-        int i = table[(slot + step) % m];
+        int i = table.owner((slot + step) % m);
         if (offered[i]) {
           continue;
         }
@@ -254,18 +481,18 @@ final class MaglevStrategy extends StrategyImpl {
         return states[env.rng.nextInt(states.length)];
       }
       int slot = slot(key);
-      if (loadFactor == 0.0) {
-        return states[table[slot]];
+      if (shares == null) {
+        return states[table.owner(slot)];
       }
       double scaledTotal = loadFactor * (env.totalInFlight.sum() + 1);
-      int m = table.length;
+      int m = table.size();
       for (int step = 0; step < m; step++) {
-        int i = table[(slot + step) % m];
+        int i = table.owner((slot + step) % m);
         if (states[i].inFlight() < Math.ceil(scaledTotal * shares[i])) {
           return states[i];
         }
       }
-      return states[table[slot]];
+      return states[table.owner(slot)];
     }
   }
 }

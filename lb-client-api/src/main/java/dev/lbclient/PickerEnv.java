@@ -10,12 +10,10 @@ final class PickerEnv {
   final LongAdder totalInFlight;
 
   /**
-   * The last hash table built and what it was built from, so that a rebuild for an unchanged set
+   * The last Maglev table built and what it was built from, so that a rebuild for an unchanged set
    * (a breaker or ejection timer firing) does not redo it. Only touched under the update lock.
    */
-  @org.jspecify.annotations.Nullable String tableKey;
-
-  int @org.jspecify.annotations.Nullable [] table;
+  MaglevStrategy.@org.jspecify.annotations.Nullable Built maglev;
 
   PickerEnv(RandomGenerator rng, LongAdder totalInFlight) {
     this.rng = rng;

@@ -165,7 +165,7 @@ final class Selection {
    * then sees none of that call). A refusal may reveal a breaker transition to mirror.
    */
   private @Nullable Lease tryLease(Snapshot snap, EndpointState s, long now, boolean lenient) {
-    CircuitBreaker b = s.breaker;
+    CircuitBreaker b = s.breaker();
     if (b == null || b.tryAcquirePermission()) {
       return outcomes.lease(s, now, true);
     }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,7 @@ final class ServerPool {
    * endpoints added and removed since the previous one. O(n) in the snapshot and the pool.
    */
   Change reconcile(List<Endpoint> snapshot) {
+    removed.cleanUp(); // forget the states whose grace is over before looking any up
     Map<String, Endpoint> distinct = new LinkedHashMap<>();
     List<String> duplicates = new ArrayList<>();
     for (Endpoint e : snapshot) {
@@ -113,17 +115,34 @@ final class ServerPool {
       }
     }
     last = result;
-    if (!added.isEmpty() || !gone.isEmpty()) {
-      live.clear();
-      for (EndpointState s : result) {
-        live.put(s.address(), s);
-      }
+    for (Endpoint e : gone) { // only who came and went: O(changes), not a rebuilt map
+      live.remove(e.address());
+    }
+    for (EndpointState s : added) {
+      live.put(s.address(), s);
     }
     return new Change(result, added, gone, changed);
   }
 
   int size() {
     return live.size();
+  }
+
+  /**
+   * Forgets the removed states whose grace period is over; returns the nanoseconds until the next
+   * remembered one's is, or -1 when none is left. So that a pool that stops changing does not keep
+   * the states (and breakers) of endpoints that left it for good.
+   */
+  long forgetExpired() {
+    removed.cleanUp();
+    var expiry = removed.policy().expireAfterWrite().orElseThrow();
+    Map<String, EndpointState> oldest = expiry.oldest(1);
+    if (oldest.isEmpty()) {
+      return -1;
+    }
+    long age = expiry.ageOf(oldest.keySet().iterator().next(), TimeUnit.NANOSECONDS)
+        .orElse(0L);
+    return Math.max(0, expiry.getExpiresAfter(TimeUnit.NANOSECONDS) - age);
   }
 
   /** Removed states still remembered (for tests; runs pending expiry first). */

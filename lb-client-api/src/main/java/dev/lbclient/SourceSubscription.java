@@ -27,6 +27,9 @@ final class SourceSubscription implements EndpointSource.Listener {
   // Guarded by the update lock.
   private boolean everReceived;
   private EndpointSource.@Nullable Subscription subscription;
+  /** The task that forgets removed states once their grace is over, if one is armed. */
+  private Timer.Cancellable forgetTask = Timer.Cancellable.NONE;
+  private boolean forgetArmed;
 
   SourceSubscription(LbConfig config, Publisher publisher, EventQueue events, SlowStart slowStart,
       LoadBalancer owner) {
@@ -35,8 +38,12 @@ final class SourceSubscription implements EndpointSource.Listener {
     this.events = events;
     this.slowStart = slowStart;
     this.owner = owner;
+    // Breakers are created lazily, at an endpoint's first pick (see EndpointState#breaker()).
+    java.util.function.Function<Endpoint, io.github.resilience4j.circuitbreaker.CircuitBreaker>
+        breakers = config.breakerConfig == null ? null : config::newBreaker;
+    double tauMillis = config.tauMillis;
     this.pool = new ServerPool(config.serviceName, config.removedEndpointGrace, config.ticker,
-        config::newState);
+        e -> new EndpointState(e, tauMillis, breakers));
   }
 
   /** Subscribes; a static source delivers its list before this returns. */
@@ -112,10 +119,37 @@ final class SourceSubscription implements EndpointSource.Listener {
         List<Endpoint> list = endpointsOf(List.of(states));
         events.add("onEndpoints", l -> l.onEndpoints(service, list));
       }
+      if (removed > 0) {
+        armForgetLocked(config.removedEndpointGrace.toNanos());
+      }
       publisher.setCurrentLocked(states, emptyReason);
       publisher.refreshLocked(now);
       if (states.length > 0 && !ready.isDone()) {
         events.addTask("whenReady", () -> ready.complete(owner));
+      }
+    } finally {
+      publisher.unlock();
+    }
+  }
+
+  /** One task at a time; when it runs it re-arms itself for the states still remembered. */
+  private void armForgetLocked(long delayNanos) {
+    if (!forgetArmed) {
+      forgetArmed = true;
+      forgetTask = config.timer.schedule(this::forget, delayNanos + 1_000_000L);
+    }
+  }
+
+  private void forget() {
+    publisher.lock();
+    try {
+      forgetArmed = false;
+      forgetTask = Timer.Cancellable.NONE;
+      if (!publisher.isClosedLocked()) {
+        long next = pool.forgetExpired();
+        if (next >= 0) {
+          armForgetLocked(next);
+        }
       }
     } finally {
       publisher.unlock();
@@ -173,6 +207,8 @@ final class SourceSubscription implements EndpointSource.Listener {
     publisher.lock();
     try {
       s = subscription;
+      forgetTask.cancel();
+      forgetArmed = false;
       events.addTask("whenReady", () -> ready.completeExceptionally(
           new IllegalStateException("load balancer for " + config.serviceName + " is closed")));
     } finally {

@@ -263,4 +263,33 @@ class CircuitBreakerTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("circuitBreaker was already set to none");
   }
+
+  @Test
+  void breaker_createdAtTheEndpointsFirstPick() {
+    DefaultLoadBalancer lb = build("10.0.0.1:80", "10.0.0.2:80");
+    assertThat(lb.states()).allSatisfy(s -> assertThat(s.breaker).isNull());
+    assertThat(breakerOf(lb, A)).as("CLOSED before it exists").isEqualTo(CircuitBreaker.State.CLOSED);
+
+    call(lb, A, true);
+
+    assertThat(lb.states()[0].breaker).isNotNull();
+    assertThat(lb.states()[0].breaker.getName()).isEqualTo("orders/10.0.0.1:80");
+    assertThat(lb.states()[0].breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+    assertThat(lb.states()[1].breaker).isNull();
+  }
+
+  @Test
+  void noBreakers_stateIsNullAndNoneIsCreated() {
+    DefaultLoadBalancer lb = (DefaultLoadBalancer) LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of("10.0.0.1:80"))
+        .noCircuitBreakers()
+        .ticker(clock)
+        .timer(clock)
+        .build();
+
+    call(lb, A, false);
+
+    assertThat(lb.states()[0].breaker()).isNull();
+    assertThat(breakerOf(lb, A)).isNull();
+  }
 }

@@ -132,4 +132,36 @@ class TimedChangesTest {
 
     assertThat(clock.pending()).isZero();
   }
+
+  @Test
+  void removedStates_forgottenOnTime_withoutAnotherList() {
+    MutableEndpointSource source = EndpointSource.mutable(A, B, C);
+    DefaultLoadBalancer lb = (DefaultLoadBalancer) builder(source)
+        .removedEndpointGrace(Duration.ofMinutes(1))
+        .build();
+    source.set(A, B); // C leaves at 0 s
+    clock.advance(Duration.ofSeconds(30));
+    source.set(A); // B leaves at 30 s
+    assertThat(clock.pending()).as("one task for both").isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(31));
+    assertThat(lb.pool().remembered()).isEqualTo(1);
+    assertThat(clock.pending()).as("re-armed for B").isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(lb.pool().remembered()).isZero();
+    assertThat(clock.pending()).isZero();
+  }
+
+  @Test
+  void close_cancelsTheForgetTask() {
+    MutableEndpointSource source = EndpointSource.mutable(A, B, C);
+    LoadBalancer lb = builder(source).build();
+    source.set(A);
+    assertThat(clock.pending()).isEqualTo(1);
+
+    lb.close();
+
+    assertThat(clock.pending()).isZero();
+  }
 }

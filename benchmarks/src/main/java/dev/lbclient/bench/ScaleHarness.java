@@ -3,6 +3,7 @@ package dev.lbclient.bench;
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.LoadBalancer;
+import dev.lbclient.LoadBalancerListener;
 import dev.lbclient.MutableEndpointSource;
 import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
@@ -47,8 +48,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       Warm-up updates first, then the measured ones: p50 and max.
  * </ol>
  *
- * <p>The replacement check: the default strategy on a virtual ticker, 10,000 endpoints, live heap
- * measured; then 100 times a list of 10,000 new addresses (set, and one pick that succeeds); the
+ * <p>The replacement check: the default strategy on a virtual ticker, 10,000 endpoints and a
+ * listener, live heap measured; then 100 times a list of 10,000 new addresses (set, and one pick
+ * that succeeds, so that a breaker exists); once the events are delivered, the
  * live heap again (the removed states are remembered for the grace period, at most 10,000); then
  * the ticker moves past the grace and the heap is measured a last time: it must be back at the
  * first figure.
@@ -319,18 +321,28 @@ public final class ScaleHarness {
     AtomicLong now = new AtomicLong(1_000_000_000_000L);
     Duration grace = Duration.ofMinutes(5); // the default, stated for the ticker jump below
     MutableEndpointSource source = EndpointSource.mutable(endpoints(0, n).toArray(new Endpoint[0]));
+    // A listener, so that the events (each with its lists of endpoints) are produced and delivered.
+    AtomicLong delivered = new AtomicLong();
     LoadBalancer lb = LoadBalancer.builder("replacements")
         .endpoints(source)
         .ticker(now::get)
         .removedEndpointGrace(grace)
+        .listener(new LoadBalancerListener() {
+          @Override
+          public void onEndpoints(String service, List<Endpoint> endpoints) {
+            delivered.incrementAndGet();
+          }
+        })
         .build();
     callOnce(lb, now);
+    awaitDelivered(delivered, 1);
     long baseline = liveHeap();
     for (int r = 1; r <= rounds; r++) {
       source.set(endpoints(r * n, n));
       now.addAndGet(1_000_000L);
       callOnce(lb, now);
     }
+    awaitDelivered(delivered, 1 + rounds);
     long withinGrace = liveHeap();
     now.addAndGet(grace.toNanos() + 1_000_000_000L);
     source.set(source.endpoints()); // the same list again: nothing comes or goes
@@ -339,6 +351,18 @@ public final class ScaleHarness {
     lb.close();
     Reference.reachabilityFence(source);
     return new Replacement(n, rounds, baseline, withinGrace, pastGrace);
+  }
+
+  /** Events are delivered on another thread: wait for them before measuring. */
+  private static void awaitDelivered(AtomicLong delivered, long expected) {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (delivered.get() < expected) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("events not delivered: " + delivered.get() + " of "
+            + expected);
+      }
+      Thread.onSpinWait();
+    }
   }
 
   private static void callOnce(LoadBalancer lb, AtomicLong now) {
