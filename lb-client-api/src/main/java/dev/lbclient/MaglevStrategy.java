@@ -214,28 +214,68 @@ final class MaglevStrategy extends StrategyImpl {
    * function of the whole set.)
    */
   static Table populate(EndpointState[] states, int[] weights, int m) {
-    int n = states.length;
-    int[] current = new int[n];
-    int[] skip = new int[n];
-    long[] credit = new long[n];
-    long maxWeight = 0;
-    for (int i = 0; i < n; i++) {
-      String address = states[i].address();
-      credit[i] = Long.MAX_VALUE / 4; // a turn in the first round, whatever the weight
-      current[i] = (int) Long.remainderUnsigned(Hashing.hash64(address, SEED_OFFSET), m);
-      skip[i] = (int) (Long.remainderUnsigned(Hashing.hash64(address, SEED_SKIP), m - 1) + 1);
-      maxWeight = Math.max(maxWeight, weights[i]);
+    Population p = new Population(states, weights, m);
+    while (!p.round()) {
+      // one turn per endpoint whose credit allows, until the table is full
     }
-    Table table = new Table(m, n);
-    long[] taken = new long[(m + 63) >>> 6];
-    // The end game needs skip^-1 mod m, which exists when m is prime (every ladder size is).
-    int endGame = isPrime(m) ? (int) Math.sqrt(m) : 0;
-    int[] free = null;
-    int freeCount = 0;
-    int[] inverse = null;
-    double reciprocal = 1.0 / m;
-    int filled = 0;
-    while (true) {
+    return p.pack();
+  }
+
+  /**
+   * One population's state. The work is split into {@link #round()} and {@link #claim(int)}, called
+   * many times each, so that the JIT compiles them early: a population runs once per change of
+   * the pool, and one long loop would run mostly in the interpreter (on-stack replacement only
+   * ever compiles part of it).
+   */
+  private static final class Population {
+    final int m;
+    final int n;
+    final int[] weights;
+    final int[] current;
+    final int[] skip;
+    final long[] credit;
+    final long maxWeight;
+    /**
+     * Owner + 1 per slot while building (0 = free), as chars when they fit (up to 65,535
+     * endpoints): a claim is then one plain store, where a packed table would need a load and a
+     * store at a random place in a table larger than the cache. Packed once at the end.
+     */
+    final char @Nullable [] owners16;
+    final int @Nullable [] owners32;
+    final long[] taken;
+    /** The end game needs skip^-1 mod m, which exists when m is prime (every ladder size is). */
+    final int endGame;
+    final double reciprocal;
+    int filled;
+    int @Nullable [] free;
+    int freeCount;
+    int[] inverse = new int[0];
+
+    Population(EndpointState[] states, int[] weights, int m) {
+      this.m = m;
+      this.n = states.length;
+      this.weights = weights;
+      this.current = new int[n];
+      this.skip = new int[n];
+      this.credit = new long[n];
+      long max = 0;
+      for (int i = 0; i < n; i++) {
+        String address = states[i].address();
+        credit[i] = Long.MAX_VALUE / 4; // a turn in the first round, whatever the weight
+        current[i] = (int) Long.remainderUnsigned(Hashing.hash64(address, SEED_OFFSET), m);
+        skip[i] = (int) (Long.remainderUnsigned(Hashing.hash64(address, SEED_SKIP), m - 1) + 1);
+        max = Math.max(max, weights[i]);
+      }
+      this.maxWeight = max;
+      this.owners16 = n < Character.MAX_VALUE ? new char[m] : null;
+      this.owners32 = n < Character.MAX_VALUE ? null : new int[m];
+      this.taken = new long[(m + 63) >>> 6];
+      this.endGame = isPrime(m) ? (int) Math.sqrt(m) : 0;
+      this.reciprocal = 1.0 / m;
+    }
+
+    /** One round of turns; true once the table is full. */
+    boolean round() {
       for (int i = 0; i < n; i++) {
         if (credit[i] >= Long.MAX_VALUE / 4) {
           credit[i] = 0;
@@ -246,55 +286,91 @@ final class MaglevStrategy extends StrategyImpl {
           }
           credit[i] -= maxWeight;
         }
-        int slot;
-        if (free == null) {
-          slot = current[i];
-          int step = skip[i];
-          while ((taken[slot >>> 6] & (1L << slot)) != 0) {
-            slot += step;
-            if (slot >= m) {
-              slot -= m;
-            }
-          }
-          taken[slot >>> 6] |= 1L << slot;
-        } else {
-          // The free slot nearest down this endpoint's list (see above).
-          int from = current[i];
-          long inv = inverse[i];
-          int best = -1;
-          long bestSteps = Long.MAX_VALUE;
-          for (int k = 0; k < freeCount; k++) {
-            int x = free[k];
-            long steps = mulMod(x >= from ? x - from : x - from + m, inv, m, reciprocal);
-            if (steps < bestSteps) {
-              bestSteps = steps;
-              best = k;
-            }
-          }
-          slot = free[best];
-          free[best] = free[--freeCount];
-        }
-        table.set(slot, i);
-        int next = slot + skip[i];
-        current[i] = next >= m ? next - m : next;
-        if (++filled == m) {
-          return table;
-        }
-        if (free == null && m - filled <= endGame) {
-          freeCount = m - filled;
-          free = new int[freeCount];
-          int k = 0;
-          for (int x = 0; x < m; x++) {
-            if ((taken[x >>> 6] & (1L << x)) == 0) {
-              free[k++] = x;
-            }
-          }
-          inverse = new int[n];
-          for (int e = 0; e < n; e++) {
-            inverse[e] = (int) inverseMod(skip[e], m);
-          }
+        if (claim(i)) {
+          return true;
         }
       }
+      return false;
+    }
+
+    /** Endpoint i claims its next free slot; true once the table is full. */
+    boolean claim(int i) {
+      int slot = free == null ? probe(current[i], skip[i]) : nearestFree(current[i], inverse[i]);
+      if (owners16 != null) {
+        owners16[slot] = (char) (i + 1);
+      } else {
+        owners32[slot] = i + 1;
+      }
+      int next = slot + skip[i];
+      current[i] = next >= m ? next - m : next;
+      if (++filled == m) {
+        return true;
+      }
+      if (free == null && m - filled <= endGame) {
+        startEndGame();
+      }
+      return false;
+    }
+
+    /** Walks the list from {@code slot} to the first free slot, and takes it. */
+    private int probe(int slot, int step) {
+      while ((taken[slot >>> 6] & (1L << slot)) != 0) {
+        slot += step;
+        if (slot >= m) {
+          slot -= m;
+        }
+      }
+      taken[slot >>> 6] |= 1L << slot;
+      return slot;
+    }
+
+    /** The free slot fewest steps down the list from {@code from} (see populate), taken. */
+    private int nearestFree(int from, long inv) {
+      int[] f = free;
+      int best = -1;
+      long bestSteps = Long.MAX_VALUE;
+      for (int k = 0; k < freeCount; k++) {
+        int x = f[k];
+        long steps = mulMod(x >= from ? x - from : x - from + m, inv, m, reciprocal);
+        if (steps < bestSteps) {
+          bestSteps = steps;
+          best = k;
+        }
+      }
+      int slot = f[best];
+      f[best] = f[--freeCount];
+      return slot;
+    }
+
+    /** The owners, packed, in one pass in slot order. */
+    Table pack() {
+      Table table = new Table(m, n);
+      for (int slot = 0; slot < m; slot++) {
+        table.set(slot, (owners16 != null ? owners16[slot] : owners32[slot]) - 1);
+      }
+      return table;
+    }
+
+    private void startEndGame() {
+      int[] f = new int[m - filled];
+      int k = 0;
+      for (int w = 0; w < taken.length; w++) {
+        long open = ~taken[w];
+        while (open != 0 && k < f.length) {
+          int x = (w << 6) + Long.numberOfTrailingZeros(open);
+          if (x >= m) {
+            break;
+          }
+          f[k++] = x;
+          open &= open - 1;
+        }
+      }
+      inverse = new int[n];
+      for (int e = 0; e < n; e++) {
+        inverse[e] = (int) inverseMod(skip[e], m);
+      }
+      freeCount = k;
+      free = f;
     }
   }
 

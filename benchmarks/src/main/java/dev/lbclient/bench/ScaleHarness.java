@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +46,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Updates: each replaces one endpoint of the list with a new address, then
  *       {@code update_ms} times {@code source.set(list)} plus the first pick after it (with a key
  *       or client address for the hash strategies). A GC runs before each, outside the timing.
- *       Warm-up updates first, then the measured ones: p50 and max.
+ *       Warm-up updates first (an update's code runs once per change, so without them the JIT
+ *       would be measured), then the measured ones: p50 and max of the wall time. The console
+ *       also shows the p50 of the updating thread's CPU time, which other processes on a shared
+ *       machine disturb less.
  * </ol>
  *
  * <p>The replacement check: the default strategy on a virtual ticker, 10,000 endpoints and a
@@ -59,8 +63,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * java -cp benchmarks/target/benchmarks.jar dev.lbclient.bench.ScaleHarness [options]
  *   --sizes 100,1000,10000     endpoints
  *   --strategies a,b,...       Strategy.parse names (default: every strategy)
- *   --updates N                measured updates per row (default 21)
- *   --warmup N                 warm-up updates per row (default 5)
+ *   --updates N                measured updates per row (default 41)
+ *   --warmup N                 warm-up updates per row (default 20)
  *   --replacements N           full replacements in the check (default 100; 0 skips it)
  *   --replacement-size N       endpoints in the check (default 10000)
  *   --in-process               no forks: every row in this JVM (for tests)
@@ -86,7 +90,7 @@ public final class ScaleHarness {
 
   /** One row of the CSV. */
   record Row(String strategy, int endpoints, double p50Millis, double maxMillis,
-      double bytesPerEndpoint, double endpointObjectBytes) {
+      double bytesPerEndpoint, double endpointObjectBytes, double cpuP50Millis) {
     String csv() {
       return String.format(Locale.ROOT, "%s,%d,%.3f,%.3f,%.0f", strategy, endpoints, p50Millis,
           maxMillis, bytesPerEndpoint);
@@ -94,14 +98,15 @@ public final class ScaleHarness {
 
     /** What a child JVM prints for its parent. */
     String wire() {
-      return String.format(Locale.ROOT, "ROW %s %d %.6f %.6f %.3f %.3f", strategy, endpoints,
-          p50Millis, maxMillis, bytesPerEndpoint, endpointObjectBytes);
+      return String.format(Locale.ROOT, "ROW %s %d %.6f %.6f %.3f %.3f %.6f", strategy, endpoints,
+          p50Millis, maxMillis, bytesPerEndpoint, endpointObjectBytes, cpuP50Millis);
     }
 
     static Row parse(String line) {
       String[] f = line.split(" ");
       return new Row(f[1], Integer.parseInt(f[2]), Double.parseDouble(f[3]),
-          Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]));
+          Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]),
+          Double.parseDouble(f[7]));
     }
   }
 
@@ -128,8 +133,8 @@ public final class ScaleHarness {
   static final class Options {
     List<Integer> sizes = List.of(100, 1_000, 10_000);
     List<String> strategies = STRATEGIES;
-    int updates = 21;
-    int warmup = 5;
+    int updates = 41;
+    int warmup = 20;
     int replacements = 100;
     int replacementSize = 10_000;
     boolean inProcess;
@@ -187,8 +192,8 @@ public final class ScaleHarness {
   static List<Row> run(Options o) throws IOException, InterruptedException {
     long start = System.nanoTime();
     List<Row> rows = new ArrayList<>();
-    System.out.printf(Locale.ROOT, "%-34s %7s %12s %12s %10s %10s%n", "strategy", "n",
-        "update p50", "update max", "B/endpoint", "B/Endpoint");
+    System.out.printf(Locale.ROOT, "%-34s %7s %12s %12s %12s %10s %10s%n", "strategy", "n",
+        "update p50", "update max", "cpu p50", "B/endpoint", "B/Endpoint");
     for (String strategy : o.strategies) {
       Strategy.parse(strategy); // fail early on a bad name
       for (int n : o.sizes) {
@@ -197,9 +202,9 @@ public final class ScaleHarness {
             : Row.parse(fork("row", strategy, Integer.toString(n), Integer.toString(o.updates),
                 Integer.toString(o.warmup)));
         rows.add(row);
-        System.out.printf(Locale.ROOT, "%-34s %7d %9.3f ms %9.3f ms %10.0f %10.0f%n",
-            row.strategy, row.endpoints, row.p50Millis, row.maxMillis, row.bytesPerEndpoint,
-            row.endpointObjectBytes);
+        System.out.printf(Locale.ROOT, "%-34s %7d %9.3f ms %9.3f ms %9.3f ms %10.0f %10.0f%n",
+            row.strategy, row.endpoints, row.p50Millis, row.maxMillis, row.cpuP50Millis,
+            row.bytesPerEndpoint, row.endpointObjectBytes);
       }
     }
     Files.createDirectories(o.out);
@@ -273,6 +278,7 @@ public final class ScaleHarness {
 
   static Row measure(String strategyName, int n, int updates, int warmup) {
     Strategy strategy = Strategy.parse(strategyName);
+    warmUp(strategyName);
     long empty = liveHeap();
     List<Endpoint> list = new ArrayList<>(endpoints(0, n));
     long withList = liveHeap();
@@ -282,6 +288,8 @@ public final class ScaleHarness {
     long withLb = liveHeap();
 
     double[] millis = new double[updates];
+    double[] cpuMillis = new double[updates];
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     int next = n; // addresses n, n+1, ... replace one endpoint each
     for (int u = -warmup; u < updates; u++) {
       int position = (int) Math.floorMod((long) (u + warmup) * 7_919L, n);
@@ -289,20 +297,25 @@ public final class ScaleHarness {
       List<Endpoint> copy = List.copyOf(list);
       RequestContext ctx = context(strategyName, u + warmup);
       System.gc();
+      long c0 = threads.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       source.set(copy);
       Pick pick = lb.pick(ctx);
       long t1 = System.nanoTime();
+      long c1 = threads.getCurrentThreadCpuTime();
       pick.cancel();
       if (u >= 0) {
         millis[u] = (t1 - t0) / 1e6;
+        cpuMillis[u] = (c1 - c0) / 1e6;
       }
     }
     lb.close();
     Reference.reachabilityFence(source);
     Arrays.sort(millis);
+    Arrays.sort(cpuMillis);
     return new Row(strategyName, n, millis[(millis.length - 1) / 2], millis[millis.length - 1],
-        (double) (withLb - withList) / n, (double) (withList - empty) / n);
+        (double) (withLb - withList) / n, (double) (withList - empty) / n,
+        cpuMillis[(cpuMillis.length - 1) / 2]);
   }
 
   private static RequestContext context(String strategy, int i) {
@@ -353,6 +366,24 @@ public final class ScaleHarness {
     return new Replacement(n, rounds, baseline, withinGrace, pastGrace);
   }
 
+  /**
+   * A first load balancer, closed at once, so that what any load balancer initializes once per JVM
+   * (classes' constants, the shared timer's threads) is not counted against the measured one. In a
+   * method of its own, so that no stack slot of the caller keeps it reachable; then a pause, so
+   * that its last events drain on their thread.
+   */
+  private static void warmUp(String strategyName) {
+    try (LoadBalancer first = LoadBalancer.builder("warm-up").endpoints(EndpointSource.of(
+        endpoint(Integer.MAX_VALUE >>> 8))).strategy(Strategy.parse(strategyName)).build()) {
+      first.pick(context(strategyName, 0)).success();
+    }
+    try {
+      Thread.sleep(300);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Events are delivered on another thread: wait for them before measuring. */
   private static void awaitDelivered(AtomicLong delivered, long expected) {
     long deadline = System.nanoTime() + 60_000_000_000L;
@@ -389,21 +420,32 @@ public final class ScaleHarness {
   }
 
   /**
-   * The live heap: System.gc() until two readings of the used heap are within 16 KB (at most 20
-   * collections), the last reading. With the Serial collector each System.gc() is a full,
-   * compacting collection, so "used" is then the size of what is reachable.
+   * The live heap: System.gc() (with a 20 ms pause after each, so that the reference-handler and
+   * finalizer threads catch up) until three readings of the used heap in a row are within 16 KB
+   * of each other, at most 30 collections; the last reading. With the Serial collector each
+   * System.gc() is a full, compacting collection, so "used" is then the size of what is
+   * reachable. (Two collections in a row are not enough: some garbage survives exactly two.)
    */
   static long liveHeap() {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    long previous = -1;
-    for (int i = 0; i < 20; i++) {
+    long[] last = {-1, -1, -1};
+    for (int i = 0; i < 30; i++) {
       System.gc();
-      long used = memory.getHeapMemoryUsage().getUsed();
-      if (previous >= 0 && Math.abs(used - previous) < 16 * 1024) {
-        return used;
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-      previous = used;
+      last[i % 3] = memory.getHeapMemoryUsage().getUsed();
+      if (i >= 2) {
+        long max = Math.max(last[0], Math.max(last[1], last[2]));
+        long min = Math.min(last[0], Math.min(last[1], last[2]));
+        if (max - min < 16 * 1024) {
+          return last[i % 3];
+        }
+      }
     }
-    return previous;
+    return last[29 % 3];
   }
+
 }
