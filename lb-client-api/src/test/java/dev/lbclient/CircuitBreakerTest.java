@@ -268,7 +268,8 @@ class CircuitBreakerTest {
   void breaker_createdAtTheEndpointsFirstPick() {
     DefaultLoadBalancer lb = build("10.0.0.1:80", "10.0.0.2:80");
     assertThat(lb.states()).allSatisfy(s -> assertThat(s.breaker).isNull());
-    assertThat(breakerOf(lb, A)).as("CLOSED before it exists").isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(breakerOf(lb, A)).as("CLOSED before it exists")
+        .isEqualTo(CircuitBreaker.State.CLOSED);
 
     call(lb, A, true);
 
