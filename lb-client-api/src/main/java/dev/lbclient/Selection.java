@@ -1,8 +1,6 @@
 package dev.lbclient;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,24 +20,13 @@ import org.jspecify.annotations.Nullable;
  * is not panic's business: when it leaves only refusing endpoints, the pick fails.)
  */
 final class Selection {
-  private static final VarHandle EXPLAIN;
-
-  static {
-    try {
-      EXPLAIN = MethodHandles.lookup().findVarHandle(Selection.class, "explain", boolean.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   private final LbConfig config;
   private final Publisher publisher;
   private final EventQueue events;
   private final BreakerTracker breakers;
   private final Outcomes outcomes;
-  /** Read with opaque access: no fence on the pick path, yet a change is seen soon. */
-  @SuppressWarnings("unused")
-  private boolean explain;
+  /** Volatile: a plain load on x86 and ARM's ldar, seen by picks that start after the change. */
+  private volatile boolean explain;
 
   Selection(LbConfig config, Publisher publisher, EventQueue events, BreakerTracker breakers,
       Outcomes outcomes) {
@@ -51,7 +38,7 @@ final class Selection {
   }
 
   void explain(boolean on) {
-    EXPLAIN.setOpaque(this, on);
+    this.explain = on;
   }
 
   /**
@@ -60,7 +47,7 @@ final class Selection {
    */
   Lease pick(RequestContext context, @Nullable Set<String> avoided,
       @Nullable Predicate<Endpoint> filter) {
-    if (avoided == null && filter == null && (boolean) EXPLAIN.getOpaque(this)) {
+    if (explain && avoided == null && filter == null) {
       return pickExplained(context);
     }
     long now = config.ticker.read();
