@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * for the moment that snapshot next changes by itself, so timed changes happen on time whether or
  * not anyone picks. {@link #unlock()} releases the lock first and only then starts delivering the
  * events queued meanwhile. <b>A pick never waits for the lock</b>: it reads {@link #snapshot()}
- * once; only a pick that is about to fail takes the lock, to decide against the freshest state.
+ * once; a pick that is about to fail, or finds its snapshot due, refreshes only if the lock is
+ * free.
  */
 final class Publisher {
   private static final Logger log = LoggerFactory.getLogger(Publisher.class);
@@ -163,15 +164,20 @@ final class Publisher {
     }
   }
 
-  /** Refreshes at once, waiting for the lock: for a pick about to fail on a stale snapshot. */
-  Snapshot refreshNow() {
-    lock();
-    try {
-      refreshLocked(config.ticker.read());
-      return snapshot;
-    } finally {
-      unlock();
+  /**
+   * Refreshes at once if the lock is free, for a pick about to fail on a stale snapshot; if another
+   * thread holds it, that thread is publishing a fresher snapshot already, and the pick does not
+   * wait for it. Returns the latest snapshot either way.
+   */
+  Snapshot tryRefreshNow() {
+    if (tryLock()) {
+      try {
+        refreshLocked(config.ticker.read());
+      } finally {
+        unlock();
+      }
     }
+    return snapshot;
   }
 
   /** Publishes the closed snapshot and cancels the timer; returns false if already closed. */

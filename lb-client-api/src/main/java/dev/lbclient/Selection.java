@@ -11,9 +11,10 @@ import org.jspecify.annotations.Nullable;
  * The pick paths: probes first, then the strategy's choice within its breaker's permission, then
  * other endpoints; explanations; and the failure of a pick.
  *
- * <p>A pick reads the published {@link Snapshot} once and takes no lock. When every candidate
- * refused (their breakers opened since the snapshot was built, say), it decides again against the
- * freshest state before failing: it refreshes the snapshot under the lock and tries again; if every
+ * <p>A pick reads the published {@link Snapshot} once and never waits for a lock. When every
+ * candidate refused (their breakers opened since the snapshot was built, say), it decides again
+ * against the freshest state before failing: it refreshes the snapshot if the lock is free (if it
+ * is not, a fresher snapshot is being published) and tries again; if every
  * candidate still refuses, none is usable for this call, which is below any panic threshold, so
  * unless panic is off or fails picks the call goes to the strategy's choice without a breaker
  * permission. A pick therefore never fails for a reason that panic overrides. (A caller's filter
@@ -132,7 +133,7 @@ final class Selection {
   /** Every candidate refused: decide again on the freshest state before failing. */
   private Lease afterRefusals(Snapshot seen, RequestContext context, long now,
       @Nullable Set<String> avoided, @Nullable Predicate<Endpoint> filter) {
-    Snapshot fresh = publisher.refreshNow();
+    Snapshot fresh = publisher.tryRefreshNow();
     Lease lease = fresh == seen ? null : attempt(fresh, context, now, avoided, filter, false);
     if (lease == null && filter == null && config.panicThreshold > 0 && !config.failOnPanic) {
       lease = attempt(fresh, context, now, avoided, filter, true);
