@@ -8,7 +8,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.assertj.core.data.Offset;
 import org.jspecify.annotations.Nullable;
@@ -397,5 +401,64 @@ class ZoneAwareRoutingTest {
     }
     assertThat(withZones.status()).extracting(EndpointStatus::share).containsOnly(1.0);
     assertThat(routingEvents).isEmpty();
+  }
+  /**
+   * Picks on several threads while the list (and with it the split) keeps changing: every pick
+   * comes from the pool, and every lease is returned.
+   */
+  @ParameterizedTest
+  @MethodSource("strategies")
+  void concurrentPicks_whileTheSplitChanges_everyLeaseReturned(Strategy strategy)
+      throws Exception {
+    Endpoint[] eps = zoned(4, 4, 4);
+    MutableEndpointSource source = EndpointSource.mutable(eps);
+    AtomicLong now = new AtomicLong();
+    DefaultLoadBalancer lb = (DefaultLoadBalancer) LoadBalancer.builder("orders")
+        .endpoints(source)
+        .strategy(strategy)
+        .zone("a")
+        .outlierDetection(OutlierDetection.disabled())
+        .noCircuitBreakers()
+        .ticker(() -> now.addAndGet(1_000))
+        .build();
+    Set<Endpoint> pool = Set.of(eps);
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    AtomicBoolean done = new AtomicBoolean();
+    Thread[] pickers = new Thread[3];
+    for (int t = 0; t < pickers.length; t++) {
+      pickers[t] = new Thread(() -> {
+        try {
+          for (int i = 0; i < 20_000; i++) {
+            try (Pick p = lb.pick(RequestContext.withKey("user-" + i))) {
+              if (!pool.contains(p.endpoint())) {
+                throw new AssertionError("not in the pool: " + p.endpoint());
+              }
+              p.success();
+            }
+          }
+        } catch (Throwable e) {
+          error.compareAndSet(null, e);
+        }
+      }, "picker-" + t);
+    }
+    Thread changer = new Thread(() -> {
+      for (int i = 0; !done.get() && i < 100_000; i++) {
+        // Between 1 and 4 of zone a's endpoints: the local share moves between 25% and 100%.
+        List<Endpoint> list = new ArrayList<>(Arrays.asList(eps).subList(3 - i % 4, 12));
+        source.set(list);
+      }
+    }, "changer");
+    changer.start();
+    for (Thread t : pickers) {
+      t.start();
+    }
+    TestSupport.joinAll(Duration.ofMinutes(1), pickers);
+    done.set(true);
+    TestSupport.joinAll(Duration.ofMinutes(1), changer);
+    if (error.get() != null) {
+      throw new AssertionError("a picker failed", error.get());
+    }
+    source.set(List.of(eps));
+    assertThat(lb.states()).extracting(EndpointState::inFlight).containsOnly(0);
   }
 }
