@@ -39,6 +39,8 @@ final class Publisher {
   private Timer.Cancellable wakeup = Timer.Cancellable.NONE;
   private boolean wakeupArmed;
   private long wakeupAt;
+  /** The split last announced: smaller changes accumulate until they are material. */
+  private Routing announced = Routing.NONE;
 
   Publisher(LbConfig config, SnapshotBuilder builder, EventQueue events) {
     this.config = config;
@@ -100,7 +102,8 @@ final class Publisher {
 
   /**
    * Applies what is due, publishes a new snapshot and arms the timer for its next change. Queues
-   * the panic event when panic starts or ends.
+   * the panic event when panic starts or ends, and the routing event when the split between
+   * priority levels and zones changes materially.
    */
   void refreshLocked(long now) {
     if (closed) {
@@ -118,7 +121,20 @@ final class Publisher {
     if (next.inPanic != previous.inPanic && all.length > 0) {
       panicChanged(next);
     }
+    if (next.routing.differsMaterially(announced) && all.length > 0) {
+      routingChanged(next.routing);
+    }
     arm(next, now);
+  }
+
+  private void routingChanged(Routing routing) {
+    announced = routing;
+    String service = config.serviceName;
+    String summary = routing.summary;
+    if (!summary.isEmpty()) {
+      log.info("{}: calls go to {}", service, summary);
+      events.add("onRoutingChanged", l -> l.onRoutingChanged(service, summary));
+    }
   }
 
   private void panicChanged(Snapshot next) {

@@ -2,7 +2,9 @@ package dev.lbclient;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -196,6 +198,29 @@ final class Selection {
     List<EndpointStatus> list = new ArrayList<>(states.length);
     for (EndpointState s : states) {
       list.add(s.status(now));
+    }
+    return List.copyOf(list);
+  }
+
+  /** Each endpoint's status with its group's {@linkplain EndpointStatus#share() share}. */
+  static List<EndpointStatus> statusOf(Snapshot snap, long now) {
+    Map<EndpointState, Double> shares = new IdentityHashMap<>();
+    Picker p = snap.picker;
+    if (p instanceof SplitPicker) {
+      SplitPicker split = (SplitPicker) p;
+      for (int g = 0; g < split.pickers.length; g++) {
+        for (EndpointState s : split.pickers[g].states) {
+          shares.put(s, split.shares[g]);
+        }
+      }
+    } else if (p != null) {
+      for (EndpointState s : p.states) {
+        shares.put(s, 1.0);
+      }
+    }
+    List<EndpointStatus> list = new ArrayList<>(snap.all.length);
+    for (EndpointState s : snap.all) {
+      list.add(s.status(now).withShare(shares.getOrDefault(s, 0.0)));
     }
     return List.copyOf(list);
   }
