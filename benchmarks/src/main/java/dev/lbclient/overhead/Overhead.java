@@ -23,11 +23,13 @@ import org.jspecify.annotations.Nullable;
  * making one blocking call after another; latency of the same calls from HdrHistogram. The rows
  * of a client run interleaved, in alternating order each repeat (A B C, C B A, A B C, ...), so
  * that machine noise falls on every side alike; the CSV holds the median of the repeats of each
- * figure. Writes {@code overhead.csv}: {@code client,target,requests_per_s,p50_us,p99_us}.
+ * figure. Before the repeats, one unrecorded pass over every target warms the JIT. Writes
+ * {@code overhead.csv}: {@code client,target,requests_per_s,p50_us,p99_us}.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.lbclient.overhead.Overhead [options]
- *   --smoke          1 repeat, 0.3 s warm-up + 1 s per row; output to benchmarks/target/overhead-smoke
+ *   --smoke          1 repeat, 0.3 s warm-up + 1 s per row; output to
+ *                    benchmarks/target/overhead-smoke
  *   --out DIR        output directory (default benchmarks/results)
  *   --clients a,b    a subset of: okhttp, grpc
  *   --repeats N      repeats of every row (default 5)
@@ -94,6 +96,13 @@ public final class Overhead {
     Map<String, List<ClosedLoop.Result>> results = new LinkedHashMap<>();
     targets.forEach(t -> results.put(t, new ArrayList<>()));
     try (Sides sides = new Sides(client, o)) {
+      // One unrecorded pass over every target first, so that the first measured row does not
+      // pay for the JIT compiling the client's code paths.
+      for (String target : targets) {
+        try (Subject subject = sides.open(target)) {
+          ClosedLoop.run(subject::call, o.callers, 0, (long) (o.warmupSeconds * 1e9));
+        }
+      }
       for (int r = 0; r < o.repeats; r++) {
         List<String> order = new ArrayList<>(targets);
         if (r % 2 == 1) {
