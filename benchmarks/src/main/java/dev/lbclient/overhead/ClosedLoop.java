@@ -1,5 +1,7 @@
 package dev.lbclient.overhead;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -25,9 +27,19 @@ final class ClosedLoop {
   }
 
   /** What one run measured. */
-  record Result(long calls, long failures, double seconds, Histogram latencyNanos) {
+  record Result(long calls, long failures, double seconds, Histogram latencyNanos,
+      long cpuNanos) {
     double callsPerSecond() {
       return calls / seconds;
+    }
+
+    /**
+     * The whole process's CPU time over the measured window per call (clients and servers: the
+     * same servers on every row). Less moved by other processes than throughput is, since time
+     * stolen by them is not counted; -1 when the JVM does not report it.
+     */
+    double cpuMicrosPerCall() {
+      return cpuNanos < 0 || calls == 0 ? -1 : cpuNanos / 1000.0 / calls;
     }
 
     double percentileMicros(double percentile) {
@@ -85,6 +97,10 @@ final class ClosedLoop {
       threads.add(t);
     }
     threads.forEach(Thread::start);
+    sleepUntil(measureFrom);
+    long cpuFrom = processCpuNanos();
+    sleepUntil(measureTo);
+    long cpuTo = processCpuNanos();
     long limitMillis = TimeUnit.NANOSECONDS.toMillis(measureTo - System.nanoTime()) + 30_000;
     if (!done.await(limitMillis, TimeUnit.MILLISECONDS)) {
       threads.forEach(Thread::interrupt);
@@ -100,6 +116,22 @@ final class ClosedLoop {
     if (first != null) {
       System.err.println("first failed call: " + first);
     }
-    return new Result(all.getTotalCount(), failed, durationNanos / 1e9, all);
+    long cpu = cpuFrom < 0 || cpuTo < 0 ? -1 : cpuTo - cpuFrom;
+    return new Result(all.getTotalCount(), failed, durationNanos / 1e9, all, cpu);
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left;
+    while ((left = nanoTime - System.nanoTime()) > 0) {
+      TimeUnit.NANOSECONDS.sleep(left);
+    }
+  }
+
+  private static long processCpuNanos() {
+    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return -1;
   }
 }

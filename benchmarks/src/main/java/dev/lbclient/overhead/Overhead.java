@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,9 +33,9 @@ import org.jspecify.annotations.Nullable;
  *                    benchmarks/target/overhead-smoke
  *   --out DIR        output directory (default benchmarks/results)
  *   --clients a,b    a subset of: okhttp, grpc
- *   --repeats N      repeats of every row (default 5)
- *   --duration S     measured seconds per row (default 5)
- *   --warmup S       seconds of load before measuring, per row (default 2)
+ *   --repeats N      repeats of every row (default 9)
+ *   --duration S     measured seconds per row (default 3)
+ *   --warmup S       seconds of load before measuring, per row (default 1)
  *   --callers N      concurrent calling threads (default 4)
  *   --strategy NAME  the load balancer's strategy (default powerOfTwoChoices, the library's default)
  * </pre>
@@ -119,12 +120,32 @@ public final class Overhead {
           }
           results.get(target).add(result);
           System.out.printf(Locale.ROOT,
-              "  repeat %d %-6s %-11s %9.0f req/s  p50 %8.1f us  p99 %8.1f us  failed %d%n",
+              "  repeat %d %-6s %-11s %9.0f req/s  p50 %8.1f us  p99 %8.1f us"
+                  + "  cpu %6.1f us/call  failed %d%n",
               r + 1, client, target, result.callsPerSecond(), result.percentileMicros(50),
-              result.percentileMicros(99), result.failures());
+              result.percentileMicros(99), result.cpuMicrosPerCall(), result.failures());
         }
       }
     }
+    // Paired view: the same repeat's rows ran next to each other, so their ratio cancels much
+    // of the noise that moves both; printed only (the CSV holds the medians).
+    String reference = targets.contains(ROUND_ROBIN) ? ROUND_ROBIN : PLAIN;
+    List<ClosedLoop.Result> base = results.get(reference);
+    List<ClosedLoop.Result> ours = results.get(LBCLIENT);
+    double[] ratios = new double[o.repeats];
+    double[] p50Added = new double[o.repeats];
+    double[] cpuAdded = new double[o.repeats];
+    for (int r = 0; r < o.repeats; r++) {
+      ratios[r] = ours.get(r).callsPerSecond() / base.get(r).callsPerSecond();
+      p50Added[r] = ours.get(r).percentileMicros(50) - base.get(r).percentileMicros(50);
+      cpuAdded[r] = ours.get(r).cpuMicrosPerCall() - base.get(r).cpuMicrosPerCall();
+    }
+    System.out.printf(Locale.ROOT,
+        "  %s, %s vs %s, medians of the %d paired repeats: throughput ratio %.3f (min %.3f,"
+            + " max %.3f); p50 added %.1f us; CPU added %.1f us/call%n",
+        client, LBCLIENT, reference, o.repeats, median(ratios),
+        Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0),
+        median(p50Added), median(cpuAdded));
     List<Row> rows = new ArrayList<>();
     for (String target : targets) {
       List<ClosedLoop.Result> rs = results.get(target);
@@ -157,7 +178,7 @@ public final class Overhead {
       if (okhttp != null) {
         return okhttp.open(target);
       }
-      return java.util.Objects.requireNonNull(grpc, "grpc").open(target);
+      return Objects.requireNonNull(grpc, "grpc").open(target);
     }
 
     @Override
@@ -174,9 +195,9 @@ public final class Overhead {
   static final class Options {
     Path out = Path.of("benchmarks/results");
     List<String> clients = List.copyOf(TARGETS.keySet());
-    int repeats = 5;
-    double durationSeconds = 5;
-    double warmupSeconds = 2;
+    int repeats = 9;
+    double durationSeconds = 3;
+    double warmupSeconds = 1;
     int callers = 4;
     Strategy strategy = Strategy.powerOfTwoChoices();
 
