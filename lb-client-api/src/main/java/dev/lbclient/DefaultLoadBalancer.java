@@ -216,6 +216,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
       int total = snap.all.length;
       events.addFor(l, "onPanic", x -> x.onPanic(service, true, usable, total));
     }
+    String routing = snap.routing.summary;
+    if (!routing.isEmpty() && snap.all.length > 0) {
+      events.addFor(l, "onRoutingChanged", x -> x.onRoutingChanged(service, routing));
+    }
     SourceStatus status = source.status();
     String lastError = status.lastError();
     if (status.isStale() && lastError != null) {
@@ -285,7 +289,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
   @Override
   public List<EndpointStatus> status() {
-    return Selection.statusOf(publisher.snapshot().all, config.ticker.read());
+    return Selection.statusOf(publisher.snapshot(), config.ticker.read());
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -189,12 +189,17 @@ public final class Endpoint {
    * @throws IllegalArgumentException if the zone is blank or holds {@code ;} or white space
    */
   public Endpoint withZone(String zone) {
-    requireNonNull(zone, "zone");
+    return new Endpoint(host, port, weight, checkZone("zone", zone), attributes);
+  }
+
+  /** {@code zone} if it is a valid zone name; otherwise the message names {@code what}. */
+  static String checkZone(String what, String zone) {
+    requireNonNull(zone, what);
     if (zone.isEmpty() || !zone.chars().allMatch(c -> c > ' ' && c != ';' && c < 0x7f)) {
       throw new IllegalArgumentException(
-          "zone: '" + zone + "' (expected: non-empty, printable ASCII, no ';' or spaces)");
+          what + ": '" + zone + "' (expected: non-empty, printable ASCII, no ';' or spaces)");
     }
-    return new Endpoint(host, port, weight, zone, attributes);
+    return zone;
   }
 
   /** Returns a copy with this attribute added or replaced. */

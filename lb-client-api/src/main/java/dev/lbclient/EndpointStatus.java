@@ -17,15 +17,28 @@ public final class EndpointStatus {
   private final boolean healthy;
   private final CircuitBreaker.@Nullable State breakerState;
   private final int inFlight;
+  private final double share;
 
   EndpointStatus(Endpoint endpoint, boolean ejected, long ejectedForNanos, boolean healthy,
       CircuitBreaker.@Nullable State breakerState, int inFlight) {
+    this(endpoint, ejected, ejectedForNanos, healthy, breakerState, inFlight, 0.0);
+  }
+
+  private EndpointStatus(Endpoint endpoint, boolean ejected, long ejectedForNanos,
+      boolean healthy, CircuitBreaker.@Nullable State breakerState, int inFlight, double share) {
     this.endpoint = endpoint;
     this.ejected = ejected;
     this.ejectedForNanos = ejectedForNanos;
     this.healthy = healthy;
     this.breakerState = breakerState;
     this.inFlight = inFlight;
+    this.share = share;
+  }
+
+  /** This status with the share of its group. */
+  EndpointStatus withShare(double share) {
+    return new EndpointStatus(endpoint, ejected, ejectedForNanos, healthy, breakerState, inFlight,
+        share);
   }
 
   /** The endpoint. */
@@ -56,6 +69,28 @@ public final class EndpointStatus {
   /** Calls in flight. */
   public int inFlight() {
     return inFlight;
+  }
+
+  /**
+   * The endpoint's priority level, from its attribute {@code priority}: 0 (the highest, and the
+   * default when missing or not a whole number), 1, 2... Lower levels take calls only when the
+   * levels above lack usable endpoints.
+   */
+  public int priority() {
+    String text = endpoint.attribute(Localities.PRIORITY);
+    return text == null ? 0 : Math.max(0, Localities.parsePriority(text));
+  }
+
+  /**
+   * The share of the load balancer's calls that go to this endpoint's group, as of the status:
+   * its priority level's share times, with zone routing, its zone's share of the level; the
+   * strategy then spreads that share over the group's endpoints. 1.0 for every usable endpoint
+   * without priorities or zone routing (one group); 0 for an endpoint that takes no calls (not
+   * usable outside panic) or whose group takes calls only when a pick's filter, avoid list or
+   * breakers leave its preferred groups empty. In {@link NoEndpointAvailableException} always 0.
+   */
+  public double share() {
+    return share;
   }
 
   /** For example {@code 10.0.0.1:8080 ejected for 12.5 s, breaker OPEN}. */

@@ -54,9 +54,28 @@ final class LbConfig {
     boolean manualHealthChecks;
 
     @Nullable Subsetting subsetting;
+    @Nullable ZoneRouting zoneRouting;
 
     Draft(String serviceName) {
       this.serviceName = checkServiceName(serviceName);
+    }
+
+    /** {@code value}, unless the setting was given before ({@code current} not null). */
+    static <T> T once(String setting, @Nullable Object current, T value) {
+      if (current != null) {
+        throw new IllegalStateException(setting + " was already set to " + current);
+      }
+      return value;
+    }
+
+    /** {@code d} if within [min, max], named in the message otherwise. */
+    static Duration between(String setting, Duration d, Duration min, Duration max) {
+      requireNonNull(d, setting);
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            setting + ": " + d + " (expected: " + min + ".." + max + ")");
+      }
+      return d;
     }
   }
 
@@ -79,6 +98,7 @@ final class LbConfig {
   final Timer timer;
   final List<LoadBalancerListener> listeners;
   final @Nullable Subsetting subsetting;
+  final @Nullable ZoneRouting zoneRouting;
 
   LbConfig(Draft b) {
     this.serviceName = b.serviceName;
@@ -105,6 +125,7 @@ final class LbConfig {
         : b.executor != null ? Timer.of(b.executor) : Timer.shared();
     this.listeners = List.copyOf(b.listeners);
     this.subsetting = b.subsetting;
+    this.zoneRouting = b.zoneRouting;
   }
 
   static String checkServiceName(String serviceName) {

@@ -128,7 +128,7 @@ public interface LoadBalancer extends AutoCloseable {
   /**
    * Registers a receiver of this load balancer's events from now on, first replaying the current
    * state to it alone: {@code onInit}, the current endpoints (as added and as the list), then each
-   * ejection, failed health check, non-closed breaker, panic and stale source in effect. Delivered
+   * ejection, failed health check, non-closed breaker, panic, split and stale source. Delivered
    * in order, after the change, on a timer worker thread (see {@link LoadBalancerListener}).
    *
    * @return a handle whose {@code close()} removes the listener
@@ -145,7 +145,7 @@ public interface LoadBalancer extends AutoCloseable {
   /** Whether the endpoint source's last refresh succeeded; see {@link SourceStatus}. */
   SourceStatus sourceStatus();
 
-  /** Each current endpoint's state (ejected, healthy, breaker), in {@link #endpoints()} order. */
+  /** Each current endpoint's state (ejected, healthy, breaker, share), in endpoints() order. */
   List<EndpointStatus> status();
 
   /**
@@ -293,6 +293,28 @@ public interface LoadBalancer extends AutoCloseable {
       return this;
     }
 
+    /**
+     * The caller's zone, for Envoy's zone-aware routing: {@code
+     * zoneRouting(ZoneRouting.aware(zone))}. Calls stay in this zone while it has the capacity
+     * for its share of the clients, and spill over to the other zones only as far as it lacks it.
+     * Off by default.
+     *
+     * @throws IllegalArgumentException if the zone is empty or holds {@code ;}, spaces or non-ASCII
+     */
+    public Builder zone(String zone) {
+      return zoneRouting(ZoneRouting.aware(zone));
+    }
+
+    /**
+     * How calls prefer the caller's zone: {@link ZoneRouting#aware} or {@link
+     * ZoneRouting#preferred}. Applies within each priority level (endpoint attribute {@code
+     * priority}, 0 the highest, always honoured). Off by default: zones are ignored.
+     */
+    public Builder zoneRouting(ZoneRouting routing) {
+      this.zoneRouting = once("zone", zoneRouting, requireNonNull(routing, "routing"));
+      return this;
+    }
+
     /** Active health checks; none by default. */
     public Builder healthCheck(HealthCheck healthCheck) {
       this.healthCheck = once("healthCheck", this.healthCheck,
@@ -365,24 +387,6 @@ public interface LoadBalancer extends AutoCloseable {
             "endpoints: not set (call endpoints(EndpointSource) before build())");
       }
       return DefaultLoadBalancer.start(this);
-    }
-
-    /** {@code value}, unless the setting was given before ({@code current} not null). */
-    private static <T> T once(String setting, @Nullable Object current, T value) {
-      if (current != null) {
-        throw new IllegalStateException(setting + " was already set to " + current);
-      }
-      return value;
-    }
-
-    /** {@code d} if within [min, max], named in the message otherwise. */
-    private static Duration between(String setting, Duration d, Duration min, Duration max) {
-      requireNonNull(d, setting);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            setting + ": " + d + " (expected: " + min + ".." + max + ")");
-      }
-      return d;
     }
   }
 }

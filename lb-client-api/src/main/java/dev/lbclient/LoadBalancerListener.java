@@ -60,6 +60,16 @@ public interface LoadBalancerListener {
   /** Fewer endpoints are usable than the panic threshold ({@code panic}), or enough again. */
   default void onPanic(String service, boolean panic, int usable, int total) {}
 
+  /**
+   * How calls are split between priority levels and zones changed materially: a group came or
+   * went, or a group's share moved by 5 points or more since the last call. {@code routing}
+   * describes the new split, for example {@code zone eu-1a (local, 60% of calls); zone eu-1b (20%
+   * of calls); zone eu-1c (20% of calls)}, or why zone routing is off; {@link
+   * LoadBalancer#status()} has each endpoint's {@link EndpointStatus#share() share}. Only with
+   * priorities or {@link LoadBalancer.Builder#zoneRouting zone routing}.
+   */
+  default void onRoutingChanged(String service, String routing) {}
+
   /** A call failed on {@code endpoint} and is retried ({@code retry} = 1 for the first retry). */
   default void onRetry(String service, Endpoint endpoint, int retry, Throwable cause) {}
 

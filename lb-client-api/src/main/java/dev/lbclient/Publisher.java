@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * for the moment that snapshot next changes by itself, so timed changes happen on time whether or
  * not anyone picks. {@link #unlock()} releases the lock first and only then starts delivering the
  * events queued meanwhile. <b>A pick never waits for the lock</b>: it reads {@link #snapshot()}
- * once; only a pick that is about to fail takes the lock, to decide against the freshest state.
+ * once; a pick that is about to fail, or finds its snapshot due, refreshes only if the lock is
+ * free.
  */
 final class Publisher {
   private static final Logger log = LoggerFactory.getLogger(Publisher.class);
@@ -38,6 +39,8 @@ final class Publisher {
   private Timer.Cancellable wakeup = Timer.Cancellable.NONE;
   private boolean wakeupArmed;
   private long wakeupAt;
+  /** The split last announced: smaller changes accumulate until they are material. */
+  private Routing announced = Routing.NONE;
 
   Publisher(LbConfig config, SnapshotBuilder builder, EventQueue events) {
     this.config = config;
@@ -99,7 +102,8 @@ final class Publisher {
 
   /**
    * Applies what is due, publishes a new snapshot and arms the timer for its next change. Queues
-   * the panic event when panic starts or ends.
+   * the panic event when panic starts or ends, and the routing event when the split between
+   * priority levels and zones changes materially.
    */
   void refreshLocked(long now) {
     if (closed) {
@@ -117,7 +121,20 @@ final class Publisher {
     if (next.inPanic != previous.inPanic && all.length > 0) {
       panicChanged(next);
     }
+    if (next.routing.differsMaterially(announced) && all.length > 0) {
+      routingChanged(next.routing);
+    }
     arm(next, now);
+  }
+
+  private void routingChanged(Routing routing) {
+    announced = routing;
+    String service = config.serviceName;
+    String summary = routing.summary;
+    if (!summary.isEmpty()) {
+      log.info("{}: calls go to {}", service, summary);
+      events.add("onRoutingChanged", l -> l.onRoutingChanged(service, summary));
+    }
   }
 
   private void panicChanged(Snapshot next) {
@@ -163,15 +180,20 @@ final class Publisher {
     }
   }
 
-  /** Refreshes at once, waiting for the lock: for a pick about to fail on a stale snapshot. */
-  Snapshot refreshNow() {
-    lock();
-    try {
-      refreshLocked(config.ticker.read());
-      return snapshot;
-    } finally {
-      unlock();
+  /**
+   * Refreshes at once if the lock is free, for a pick about to fail on a stale snapshot; if another
+   * thread holds it, that thread is publishing a fresher snapshot already, and the pick does not
+   * wait for it. Returns the latest snapshot either way.
+   */
+  Snapshot tryRefreshNow() {
+    if (tryLock()) {
+      try {
+        refreshLocked(config.ticker.read());
+      } finally {
+        unlock();
+      }
     }
+    return snapshot;
   }
 
   /** Publishes the closed snapshot and cancels the timer; returns false if already closed. */

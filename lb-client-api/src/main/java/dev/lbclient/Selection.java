@@ -1,10 +1,10 @@
 package dev.lbclient;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -13,33 +13,23 @@ import org.jspecify.annotations.Nullable;
  * The pick paths: probes first, then the strategy's choice within its breaker's permission, then
  * other endpoints; explanations; and the failure of a pick.
  *
- * <p>A pick reads the published {@link Snapshot} once and takes no lock. When every candidate
- * refused (their breakers opened since the snapshot was built, say), it decides again against the
- * freshest state before failing: it refreshes the snapshot under the lock and tries again; if every
+ * <p>A pick reads the published {@link Snapshot} once and never waits for a lock. When every
+ * candidate refused (their breakers opened since the snapshot was built, say), it decides again
+ * against the freshest state before failing: it refreshes the snapshot if the lock is free (if it
+ * is not, a fresher snapshot is being published) and tries again; if every
  * candidate still refuses, none is usable for this call, which is below any panic threshold, so
  * unless panic is off or fails picks the call goes to the strategy's choice without a breaker
  * permission. A pick therefore never fails for a reason that panic overrides. (A caller's filter
  * is not panic's business: when it leaves only refusing endpoints, the pick fails.)
  */
 final class Selection {
-  private static final VarHandle EXPLAIN;
-
-  static {
-    try {
-      EXPLAIN = MethodHandles.lookup().findVarHandle(Selection.class, "explain", boolean.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   private final LbConfig config;
   private final Publisher publisher;
   private final EventQueue events;
   private final BreakerTracker breakers;
   private final Outcomes outcomes;
-  /** Read with opaque access: no fence on the pick path, yet a change is seen soon. */
-  @SuppressWarnings("unused")
-  private boolean explain;
+  /** Volatile: a plain load on x86 and ARM's ldar, seen by picks that start after the change. */
+  private volatile boolean explain;
 
   Selection(LbConfig config, Publisher publisher, EventQueue events, BreakerTracker breakers,
       Outcomes outcomes) {
@@ -51,7 +41,7 @@ final class Selection {
   }
 
   void explain(boolean on) {
-    EXPLAIN.setOpaque(this, on);
+    this.explain = on;
   }
 
   /**
@@ -60,7 +50,7 @@ final class Selection {
    */
   Lease pick(RequestContext context, @Nullable Set<String> avoided,
       @Nullable Predicate<Endpoint> filter) {
-    if (avoided == null && filter == null && (boolean) EXPLAIN.getOpaque(this)) {
+    if (explain && avoided == null && filter == null) {
       return pickExplained(context);
     }
     long now = config.ticker.read();
@@ -145,7 +135,7 @@ final class Selection {
   /** Every candidate refused: decide again on the freshest state before failing. */
   private Lease afterRefusals(Snapshot seen, RequestContext context, long now,
       @Nullable Set<String> avoided, @Nullable Predicate<Endpoint> filter) {
-    Snapshot fresh = publisher.refreshNow();
+    Snapshot fresh = publisher.tryRefreshNow();
     Lease lease = fresh == seen ? null : attempt(fresh, context, now, avoided, filter, false);
     if (lease == null && filter == null && config.panicThreshold > 0 && !config.failOnPanic) {
       lease = attempt(fresh, context, now, avoided, filter, true);
@@ -208,6 +198,29 @@ final class Selection {
     List<EndpointStatus> list = new ArrayList<>(states.length);
     for (EndpointState s : states) {
       list.add(s.status(now));
+    }
+    return List.copyOf(list);
+  }
+
+  /** Each endpoint's status with its group's {@linkplain EndpointStatus#share() share}. */
+  static List<EndpointStatus> statusOf(Snapshot snap, long now) {
+    Map<EndpointState, Double> shares = new IdentityHashMap<>();
+    Picker p = snap.picker;
+    if (p instanceof SplitPicker) {
+      SplitPicker split = (SplitPicker) p;
+      for (int g = 0; g < split.pickers.length; g++) {
+        for (EndpointState s : split.pickers[g].states) {
+          shares.put(s, split.shares[g]);
+        }
+      }
+    } else if (p != null) {
+      for (EndpointState s : p.states) {
+        shares.put(s, 1.0);
+      }
+    }
+    List<EndpointStatus> list = new ArrayList<>(snap.all.length);
+    for (EndpointState s : snap.all) {
+      list.add(s.status(now).withShare(shares.getOrDefault(s, 0.0)));
     }
     return List.copyOf(list);
   }

@@ -35,10 +35,13 @@ final class Snapshot {
   /** When something in this snapshot changes by itself (an ejection or a breaker wait ends). */
   final boolean timed;
   final long dueNanos;
+  /** How calls are split between priority levels and zones, for status and the log. */
+  final Routing routing;
 
   Snapshot(long version, EndpointState[] all, @Nullable Picker picker,
       EndpointState @Nullable [] probes, boolean inPanic, boolean panic, int usable,
-      String failure, boolean listStates, boolean closed, boolean timed, long dueNanos) {
+      String failure, boolean listStates, boolean closed, boolean timed, long dueNanos,
+      Routing routing) {
     this.version = version;
     this.all = all;
     this.picker = picker;
@@ -51,17 +54,18 @@ final class Snapshot {
     this.closed = closed;
     this.timed = timed;
     this.dueNanos = dueNanos;
+    this.routing = routing;
   }
 
   /** No list yet, or an empty one: picks fail with {@code failure}. */
   static Snapshot empty(long version, String failure) {
     return new Snapshot(version, NONE, null, null, false, false, 0, failure, false, false, false,
-        0);
+        0, Routing.NONE);
   }
 
   /** The same endpoints, every pick refused: the load balancer is closed. */
   Snapshot closed() {
     return new Snapshot(version + 1, all, null, null, inPanic, false, usable, "closed", false,
-        true, false, 0);
+        true, false, 0, routing);
   }
 }

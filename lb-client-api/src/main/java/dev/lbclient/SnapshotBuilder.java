@@ -5,59 +5,45 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns the endpoints' current state into a {@link Snapshot}: the usable set, panic, the
- * candidates and their slow-start weights, the strategy's picker, the endpoints that want probe
- * calls, and the next moment any of this changes by itself. Reads endpoint state and changes none
- * (the strategy may reuse a hash table it built before). Called under the update lock.
+ * Turns the endpoints' current state into a {@link Snapshot}: the usable set, the endpoints that
+ * want probe calls and the next moment any of this changes by itself; panic, priority levels,
+ * zones and the strategy's pickers come from {@link Localities}. Reads endpoint state and changes
+ * none (the strategy may reuse a hash table it built before). Called under the update lock.
  */
 final class SnapshotBuilder {
   private static final EndpointState[] NONE = new EndpointState[0];
 
-  private final LbConfig config;
   private final SlowStart slowStart;
-  private final PickerEnv env;
+  private final Localities localities;
 
   SnapshotBuilder(LbConfig config, SlowStart slowStart, PickerEnv env) {
-    this.config = config;
     this.slowStart = slowStart;
-    this.env = env;
+    this.localities = new Localities(config, slowStart, env);
   }
 
   Snapshot build(long version, EndpointState[] all, long now) {
     Deadlines due = new Deadlines();
-    List<EndpointState> usable = new ArrayList<>(all.length);
+    boolean[] usable = new boolean[all.length];
+    int usableCount = 0;
     List<EndpointState> probes = new ArrayList<>(0);
-    for (EndpointState s : all) {
+    for (int i = 0; i < all.length; i++) {
+      EndpointState s = all[i];
       addDeadlines(s, now, due);
       if (s.usable(now)) {
-        usable.add(s);
+        usable[i] = true;
+        usableCount++;
         if (s.breaker != null && s.seenBreakerState != CircuitBreaker.State.CLOSED) {
           probes.add(s);
         }
       }
     }
-    int threshold = config.panicThreshold;
-    boolean inPanic = usable.size() * 100 < threshold * all.length;
-    EndpointState[] candidates;
-    if (!inPanic) {
-      candidates = usable.toArray(NONE);
-    } else {
-      candidates = config.failOnPanic ? NONE : all;
+    Localities.Result r = localities.build(all, usable, usableCount, now);
+    if (r.picker == null) {
+      return new Snapshot(version, all, null, null, r.inPanic, false, usableCount, r.failure, true,
+          false, due.any(), due.earliest(), r.routing);
     }
-    if (candidates.length == 0) {
-      String service = config.serviceName;
-      String failure = inPanic && config.failOnPanic && !usable.isEmpty()
-          ? "no endpoint available for " + service + ": only " + usable.size() + " of "
-              + all.length + " endpoints usable, below the panic threshold of " + threshold + "%"
-          : "no endpoint available for " + service + ": all " + all.length
-              + " endpoints are unusable";
-      return new Snapshot(version, all, null, null, inPanic, false, usable.size(), failure, true,
-          false, due.any(), due.earliest());
-    }
-    Picker picker = config.strategy.newPicker(candidates,
-        slowStart.weights(config.strategy, candidates, now), env);
-    return new Snapshot(version, all, picker, probes.isEmpty() ? null : probes.toArray(NONE),
-        inPanic, inPanic, usable.size(), "", true, false, due.any(), due.earliest());
+    return new Snapshot(version, all, r.picker, probes.isEmpty() ? null : probes.toArray(NONE),
+        r.inPanic, r.panic, usableCount, "", true, false, due.any(), due.earliest(), r.routing);
   }
 
   /** The moments this endpoint's eligibility or weight changes by itself. */

@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a load balancer runs its timed changes (an ejection ending, a breaker's wait ending, a
@@ -90,7 +91,7 @@ interface Timer {
       return new OnExecutor(timers, work);
     }
 
-    private static ThreadFactory daemon(String name, AtomicInteger counter) {
+    private static ThreadFactory daemon(String name, @Nullable AtomicInteger counter) {
       return r -> {
         Thread t = new Thread(r, counter == null ? name : name + counter.incrementAndGet());
         t.setDaemon(true);

@@ -153,4 +153,64 @@ final class Charts {
     }
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
+
+  /**
+   * The share of attempts that went to a server in another zone than their client's, per second,
+   * one line per client zone and a thick one for all clients.
+   */
+  static void crossZone(Scenario scenario, RunResult run, Path file) throws IOException {
+    XYChart chart = crossZoneChart(scenario.name + ": share of attempts to another zone, "
+        + run.contender());
+    int buckets = run.zoneAttempts().length;
+    for (int z = -1; z < run.zones().size(); z++) {
+      XYSeries series = addCrossZone(chart, run, z,
+          z < 0 ? "all clients" : "clients in zone " + run.zones().get(z), buckets);
+      if (z < 0) {
+        series.setLineStyle(new BasicStroke(3f));
+        series.setLineColor(Color.BLACK);
+      }
+    }
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /** The share of attempts to another zone over time, one line per run (all its clients). */
+  static void crossZoneCompared(List<RunResult> runs, Path file) throws IOException {
+    XYChart chart = crossZoneChart("share of attempts to another zone, all clients, "
+        + runs.get(0).contender());
+    for (RunResult run : runs) {
+      addCrossZone(chart, run, -1, run.scenario(), run.zoneAttempts().length);
+    }
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private static XYChart crossZoneChart(String title) {
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        .title(title)
+        .xAxisTitle("time (s)").yAxisTitle("cross-zone share of attempts").build();
+    XYStyler styler = chart.getStyler();
+    styler.setLegendPosition(Styler.LegendPosition.OutsideE);
+    styler.setChartTitleFont(styler.getChartTitleFont().deriveFont(13f));
+    styler.setMarkerSize(0);
+    styler.setSeriesColors(PALETTE);
+    styler.setYAxisMin(0.0);
+    styler.setYAxisMax(1.0);
+    return chart;
+  }
+
+  private static XYSeries addCrossZone(XYChart chart, RunResult run, int zone, String name,
+      int buckets) {
+    double bucketSeconds = run.bucketNanos() / 1e9;
+    List<Double> xs = new ArrayList<>();
+    List<Double> ys = new ArrayList<>();
+    for (int b = 0; b < buckets; b++) {
+      double share = run.crossZoneFraction(b, b + 1, zone);
+      if (!Double.isNaN(share)) {
+        xs.add(b * bucketSeconds);
+        ys.add(share);
+      }
+    }
+    XYSeries series = chart.addSeries(name, xs, ys);
+    series.setMarker(SeriesMarkers.NONE);
+    return series;
+  }
 }

@@ -2,11 +2,13 @@ package dev.lbclient.lab;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.lbclient.ZoneRouting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One workload of the lab: the servers, the offered load, the client timeout, whether clients
@@ -15,7 +17,8 @@ import java.util.function.Consumer;
  */
 final class Scenario {
   /** A server as it starts: worker slots (FIFO queue behind them), service time, failures. */
-  record ServerSpec(int slots, ServiceTime serviceTime, double failureProbability, int weight) {
+  record ServerSpec(int slots, ServiceTime serviceTime, double failureProbability, int weight,
+      @Nullable String zone) {
     ServerSpec {
       requireNonNull(serviceTime, "serviceTime");
       if (slots < 1) {
@@ -27,8 +30,17 @@ final class Scenario {
       }
     }
 
+    ServerSpec(int slots, ServiceTime serviceTime, double failureProbability, int weight) {
+      this(slots, serviceTime, failureProbability, weight, null);
+    }
+
     ServerSpec(int slots, ServiceTime serviceTime) {
       this(slots, serviceTime, 0, 1);
+    }
+
+    /** The same server in {@code zone}. */
+    ServerSpec inZone(String zone) {
+      return new ServerSpec(slots, serviceTime, failureProbability, weight, zone);
     }
 
     /** Requests per second this server completes when every slot is busy. */
@@ -67,6 +79,10 @@ final class Scenario {
   final long timeoutNanos;
   final boolean retries;
   final List<Action> actions;
+  /** Client k's zone, for every client; empty when clients have none. */
+  final List<String> clientZones;
+  /** How the clients route by zone; null: they ignore zones (their zones are only measured). */
+  final ZoneRouting.@Nullable Mode zoneMode;
 
   private Scenario(Builder b) {
     this.name = b.name;
@@ -80,6 +96,8 @@ final class Scenario {
     List<Action> sorted = new ArrayList<>(b.actions);
     sorted.sort(Comparator.comparingLong(Action::atNanos)); // stable: equal times keep order
     this.actions = List.copyOf(sorted);
+    this.clientZones = List.copyOf(b.clientZones);
+    this.zoneMode = b.zoneMode;
   }
 
   static Builder builder(String name, String description) {
@@ -111,6 +129,8 @@ final class Scenario {
     private long timeoutNanos;
     private boolean retries;
     private final List<Action> actions = new ArrayList<>();
+    private List<String> clientZones = List.of();
+    private ZoneRouting.@Nullable Mode zoneMode;
 
     private Builder(String name, String description) {
       this.name = requireNonNull(name, "name");
@@ -161,9 +181,22 @@ final class Scenario {
       return this;
     }
 
+    /**
+     * Puts client k in {@code zones.get(k)} (one per client), routing by zone with {@code mode}
+     * ({@code LoadBalancer.Builder.zoneRouting}), or ignoring zones when it is null.
+     */
+    Builder clients(List<String> zones, ZoneRouting.@Nullable Mode mode) {
+      this.clientZones = List.copyOf(zones);
+      this.zoneMode = mode;
+      return this;
+    }
+
     Scenario build() {
       if (servers.isEmpty() || durationNanos <= 0 || timeoutNanos <= 0) {
         throw new IllegalStateException(name + ": servers, duration and timeout are required");
+      }
+      if (!clientZones.isEmpty() && clientZones.size() != SimRun.CLIENTS) {
+        throw new IllegalStateException(name + ": one zone per client (" + SimRun.CLIENTS + ")");
       }
       if ((rps > 0) == (utilization > 0)) {
         throw new IllegalStateException(name + ": exactly one of rps and utilization");

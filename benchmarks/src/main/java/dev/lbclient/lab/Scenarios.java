@@ -1,8 +1,11 @@
 package dev.lbclient.lab;
 
+import dev.lbclient.ZoneRouting;
 import dev.lbclient.lab.Scenario.ServerSpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The lab's scenarios. Every moment of a scenario (its length, when a server turns slow, when a
@@ -32,11 +35,21 @@ import java.util.List;
  *       5i s by a new address that starts 3x slower and warms up over 15 s; the old one drains
  *       for 2 s, then shuts down; each client's list ({@code MutableEndpointSource}) learns of a
  *       step after a delay uniform in [0, 2.5 s], so some clients still call a server that is gone.
+ *   <li><b>zone-outage</b>, <b>zone-outage-preferred</b> and <b>zone-outage-unaware</b>: three
+ *       zones a, b, c with 4, 3 and 3 servers (16 slots, lognormal median 20 ms, sigma 0.5) and
+ *       4, 3 and 3 of the 10 clients, so clients are spread as capacity is; 60% of capacity
+ *       (about 4240 rps); 1 s timeout; 60 s. Zone b degrades: from 15 s one of its servers fails
+ *       every call, from 25 s a second one too, from 40 s both are well again (the figures are
+ *       also cut at 50 s, to show the recovery). The clients route
+ *       with {@code zone(...)} (Envoy's zone-aware routing), with {@code ZoneRouting.preferred}
+ *       (Spring Cloud's zone preference), or ignore zones; the lab reports the share of calls
+ *       that cross zones over time.
  * </ul>
  */
 final class Scenarios {
   static final List<String> NAMES = List.of("linkerd2016", "linkerd2017", "linkerd2017-retries",
-      "slow-node", "heterogeneous", "deploy-churn");
+      "slow-node", "heterogeneous", "deploy-churn", "zone-outage", "zone-outage-preferred",
+      "zone-outage-unaware");
 
   /** Virtual length of every scenario at scale 1. */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
@@ -61,6 +74,12 @@ final class Scenarios {
         return heterogeneous(scale);
       case "deploy-churn":
         return deployChurn(scale);
+      case "zone-outage":
+        return zoneOutage(scale, ZoneRouting.Mode.AWARE);
+      case "zone-outage-preferred":
+        return zoneOutage(scale, ZoneRouting.Mode.PREFERRED);
+      case "zone-outage-unaware":
+        return zoneOutage(scale, null);
       default:
         throw new IllegalArgumentException("scenario: " + name + " (expected one of " + NAMES
             + ")");
@@ -155,6 +174,37 @@ final class Scenarios {
     return b.utilization(0.6)
         .duration(at(60, scale))
         .timeout(Duration.ofSeconds(1))
+        .build();
+  }
+
+  static Scenario zoneOutage(double scale, ZoneRouting.@Nullable Mode mode) {
+    String name = mode == null ? "zone-outage-unaware"
+        : mode == ZoneRouting.Mode.AWARE ? "zone-outage" : "zone-outage-preferred";
+    String routing = mode == null ? "clients ignore zones"
+        : mode == ZoneRouting.Mode.AWARE ? "zone-aware clients" : "zone-preferring clients";
+    Scenario.Builder b = Scenario.builder(name,
+        "zones a/b/c with 4/3/3 servers and clients, median 20 ms; in b one server fails from"
+            + " 15 s, two from 25 s, none from 40 s; 60% of capacity; " + routing)
+        .sameWorkloadAs("zone-outage");
+    ServerSpec spec = new ServerSpec(16, ServiceTime.lognormal(Duration.ofMillis(20), 0.5));
+    String[] zones = {"a", "a", "a", "a", "b", "b", "b", "c", "c", "c"};
+    List<String> clients = new ArrayList<>();
+    for (String z : zones) {
+      b.server(spec.inZone(z));
+      clients.add(z);
+    }
+    return b.clients(clients, mode)
+        .utilization(0.6)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .at(at(15, scale), "server 4 (zone b) fails every call", c -> c.failureProbability(4, 1.0))
+        .at(at(25, scale), "server 5 (zone b) fails every call", c -> c.failureProbability(5, 1.0))
+        .at(at(40, scale), "zone b well again", c -> {
+          c.failureProbability(4, 0.0);
+          c.failureProbability(5, 0.0);
+        })
+        // Nothing changes: a phase boundary, so the figures show how long recovery takes.
+        .at(at(50, scale), "(10 s after)", c -> { })
         .build();
   }
 }

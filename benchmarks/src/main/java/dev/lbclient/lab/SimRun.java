@@ -12,6 +12,7 @@ import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
 import dev.lbclient.RetryPolicy;
 import dev.lbclient.Strategy;
+import dev.lbclient.ZoneRouting;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.time.Duration;
@@ -102,6 +103,11 @@ final class SimRun implements Scenario.Cluster {
   private final Histogram latencies = new Histogram(1, 3_600_000_000L, 3);
   private final long bucketNanos;
   private final long[][] load;
+  /** The clients' zones, in order of first appearance; empty without zones. */
+  private final List<String> zones = new ArrayList<>();
+  /** Attempts per time bucket and client zone, and those that went to another zone. */
+  private final long[][] zoneAttempts;
+  private final long[][] crossZone;
   private long requests;
   private long successes;
   private long attempts;
@@ -123,6 +129,13 @@ final class SimRun implements Scenario.Cluster {
     this.meanInterarrivalNanos = 1e9 * CLIENTS / scenario.rps;
     this.bucketNanos = Math.max(1, scenario.durationNanos / LOAD_BUCKETS);
     this.load = new long[LOAD_BUCKETS][scenario.servers.size()];
+    for (String z : scenario.clientZones) {
+      if (!zones.contains(z)) {
+        zones.add(z);
+      }
+    }
+    this.zoneAttempts = new long[LOAD_BUCKETS][zones.size()];
+    this.crossZone = new long[LOAD_BUCKETS][zones.size()];
 
     int n = scenario.servers.size();
     this.current = new Server[n];
@@ -130,7 +143,7 @@ final class SimRun implements Scenario.Cluster {
     List<Endpoint> initial = new ArrayList<>(n);
     for (int slot = 0; slot < n; slot++) {
       Scenario.ServerSpec spec = scenario.servers.get(slot);
-      Server s = new Server(slot, endpoint(slot, 0, spec.weight()), spec, 1.0, 0, 0);
+      Server s = new Server(slot, endpoint(slot, 0, spec), spec, 1.0, 0, 0);
       current[slot] = s;
       byAddress.put(s.endpoint.address(), s);
       initial.add(s.endpoint);
@@ -148,14 +161,21 @@ final class SimRun implements Scenario.Cluster {
           .listener(listener);
       LabAccess.seededRng(b, mix(clientSeed + 1));
       LabAccess.timer(b, this::scheduleTimer);
+      String zone = scenario.clientZones.isEmpty() ? null : scenario.clientZones.get(k);
+      if (zone != null && scenario.zoneMode != null) {
+        b.zoneRouting(scenario.zoneMode == ZoneRouting.Mode.AWARE
+            ? ZoneRouting.aware(zone) : ZoneRouting.preferred(zone));
+      }
       clients[k] = new Client(b.build(), source, new ArrayList<>(initial),
-          new SplittableRandom(mix(clientSeed + 2)), new SplittableRandom(mix(clientSeed + 3)));
+          new SplittableRandom(mix(clientSeed + 2)), new SplittableRandom(mix(clientSeed + 3)),
+          zone, zone == null ? -1 : zones.indexOf(zone));
     }
   }
 
-  private static Endpoint endpoint(int slot, int generation, int weight) {
-    return Endpoint.of("10." + (generation / 250) + "." + (generation % 250) + "." + (slot + 1),
-        8080).withWeight(weight);
+  private static Endpoint endpoint(int slot, int generation, Scenario.ServerSpec spec) {
+    Endpoint e = Endpoint.of("10." + (generation / 250) + "." + (generation % 250) + "."
+        + (slot + 1), 8080).withWeight(spec.weight());
+    return spec.zone() == null ? e : e.withZone(spec.zone());
   }
 
   /** Runs the scenario to the end: arrivals stop at its duration, then every request finishes. */
@@ -194,7 +214,7 @@ final class SimRun implements Scenario.Cluster {
     }
     return new RunResult(scenario.name, contender.name(), requests, successes, attempts, retries,
         noEndpoint, ejections, breakerOpenings, panics, pickersBuilt, latencies, load, bucketNanos,
-        (System.nanoTime() - wallStart) / 1_000_000);
+        (System.nanoTime() - wallStart) / 1_000_000, List.copyOf(zones), zoneAttempts, crossZone);
   }
 
   // ------------------------------------------------------------------ requests
@@ -266,6 +286,13 @@ final class SimRun implements Scenario.Cluster {
     int bucket = (int) (now / bucketNanos);
     if (bucket < LOAD_BUCKETS) {
       load[bucket][server.slot]++;
+      int z = r.client.zoneIndex;
+      if (z >= 0) {
+        zoneAttempts[bucket][z]++;
+        if (!r.client.zone.equals(server.endpoint.zone())) {
+          crossZone[bucket][z]++;
+        }
+      }
     }
     Attempt a = new Attempt(r, server, pick, number);
     r.current = a;
@@ -414,7 +441,7 @@ final class SimRun implements Scenario.Cluster {
       Duration drain, Duration maxPropagation) {
     long now = clock.now();
     Server old = current[slot];
-    Endpoint fresh = endpoint(slot, ++generation[slot], spec.weight());
+    Endpoint fresh = endpoint(slot, ++generation[slot], spec);
     Server next = new Server(slot, fresh, spec, coldFactor, now, now + warmUp.toNanos());
     current[slot] = next;
     byAddress.put(fresh.address(), next);
@@ -490,14 +517,19 @@ final class SimRun implements Scenario.Cluster {
     final List<Endpoint> view;
     final SplittableRandom arrivals;
     final SplittableRandom jitter;
+    /** The client's zone and its index among the run's zones, or null and -1. */
+    final @Nullable String zone;
+    final int zoneIndex;
 
     Client(LoadBalancer lb, MutableEndpointSource source, List<Endpoint> view,
-        SplittableRandom arrivals, SplittableRandom jitter) {
+        SplittableRandom arrivals, SplittableRandom jitter, @Nullable String zone, int zoneIndex) {
       this.lb = lb;
       this.source = source;
       this.view = view;
       this.arrivals = arrivals;
       this.jitter = jitter;
+      this.zone = zone;
+      this.zoneIndex = zoneIndex;
     }
 
     void replaceInView(Endpoint old, Endpoint fresh) {

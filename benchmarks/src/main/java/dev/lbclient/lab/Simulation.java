@@ -26,16 +26,21 @@ import java.util.concurrent.Future;
  *   --seed N             base seed (default 1); the same seed gives the same CSV
  *   --out DIR            output directory (default benchmarks/results)
  *   --scenarios a,b      a subset of: linkerd2016, linkerd2017, linkerd2017-retries, slow-node,
- *                        heterogeneous, deploy-churn
+ *                        heterogeneous, deploy-churn, zone-outage, zone-outage-preferred,
+ *                        zone-outage-unaware
  *   --strategies x,y     a subset of the contenders, e.g. lbclient.roundRobin,oracle.jsq
  *   --threads N          runs in parallel (default: min(2, processors)); results do not depend on it
  *   --no-charts          the CSV only
+ *   --help               these options
  * </pre>
  *
  * <p>Output: {@code lab-sim.csv} (one row per scenario and contender), {@code
  * lab-sim-cdf-<scenario>.png} (latency by percentile for every contender) and {@code
  * lab-sim-load-<scenario>-<strategy>.png} (requests per second to each server over time, for the
- * default strategy and round robin).
+ * default strategy and round robin); for scenarios whose clients have zones, {@code
+ * lab-sim-zones-<scenario>-<strategy>.png} (the share of attempts that crossed zones over time, per
+ * client zone) and {@code lab-sim-zones.png} (that share for every such scenario, default
+ * strategy), and the console prints the share in each phase of the scenario.
  */
 public final class Simulation {
   static final String CSV = "lab-sim.csv";
@@ -43,7 +48,26 @@ public final class Simulation {
 
   private Simulation() {}
 
+  /** The options, as {@code --help} prints them. */
+  static final String USAGE = String.join("\n",
+      "java -cp benchmarks/target/benchmarks.jar dev.lbclient.lab.Simulation [options]",
+      "  --smoke              every scenario for 2 s of virtual time, default strategy and round"
+          + " robin only",
+      "  --scale F            multiply every scenario's moments by F (default 1: 60 s each)",
+      "  --seed N             base seed (default 1); the same seed gives the same CSV",
+      "  --out DIR            output directory (default benchmarks/results; smoke:"
+          + " benchmarks/target/lab-sim-smoke)",
+      "  --scenarios a,b      a subset of: " + String.join(", ", Scenarios.NAMES),
+      "  --strategies x,y     a subset of the contenders, e.g. lbclient.roundRobin,oracle.jsq",
+      "  --threads N          runs in parallel (default: min(2, processors))",
+      "  --no-charts          the CSV only",
+      "  --help               these options");
+
   public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--help")) {
+      System.out.println(USAGE);
+      return;
+    }
     try {
       run(args);
     } catch (IllegalArgumentException e) {
@@ -104,6 +128,13 @@ public final class Simulation {
     Files.write(csv, lines, StandardCharsets.UTF_8);
     out.printf(Locale.ROOT, "wrote %s (%d rows) in %.1f s%n", csv, results.size(),
         (System.nanoTime() - start) / 1e9);
+    for (Scenario s : scenarios) {
+      for (RunResult r : results) {
+        if (r.scenario().equals(s.name) && !r.zones().isEmpty()) {
+          out.println(crossZonePhases(s, r));
+        }
+      }
+    }
 
     if (o.charts) {
       for (Scenario s : scenarios) {
@@ -123,11 +154,56 @@ public final class Simulation {
             Path load = o.out.resolve("lab-sim-load-" + s.name + "-" + strategy + ".png");
             Charts.serverLoad(s, r, load);
             out.println("wrote " + load);
+            if (!r.zones().isEmpty()) {
+              Path zones = o.out.resolve("lab-sim-zones-" + s.name + "-" + strategy + ".png");
+              Charts.crossZone(s, r, zones);
+              out.println("wrote " + zones);
+            }
           }
         }
       }
+      List<RunResult> zoned = new ArrayList<>();
+      for (RunResult r : results) {
+        if (!r.zones().isEmpty() && r.contender().equals(Contender.DEFAULT)) {
+          zoned.add(r);
+        }
+      }
+      if (!zoned.isEmpty()) {
+        Path zones = o.out.resolve("lab-sim-zones.png");
+        Charts.crossZoneCompared(zoned, zones);
+        out.println("wrote " + zones);
+      }
     }
     return results;
+  }
+
+  /**
+   * The share of attempts that crossed zones in each phase of the scenario (between its
+   * actions), overall and per client zone, e.g. {@code 15-25 s 7.9% (a 0.0%, b 26.1%, c 0.0%)}.
+   */
+  static String crossZonePhases(Scenario s, RunResult r) {
+    List<Long> bounds = new ArrayList<>();
+    bounds.add(0L);
+    for (Scenario.Action a : s.actions) {
+      if (a.atNanos() > bounds.get(bounds.size() - 1) && a.atNanos() < s.durationNanos) {
+        bounds.add(a.atNanos());
+      }
+    }
+    bounds.add(s.durationNanos);
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %-40s cross-zone:",
+        s.name, r.contender()));
+    for (int i = 0; i + 1 < bounds.size(); i++) {
+      int from = (int) (bounds.get(i) / r.bucketNanos());
+      int to = (int) (bounds.get(i + 1) / r.bucketNanos());
+      sb.append(String.format(Locale.ROOT, "%s %.0f-%.0f s %.1f%% (", i == 0 ? "" : ";",
+          bounds.get(i) / 1e9, bounds.get(i + 1) / 1e9, 100 * r.crossZoneFraction(from, to, -1)));
+      for (int z = 0; z < r.zones().size(); z++) {
+        sb.append(z == 0 ? "" : ", ").append(r.zones().get(z)).append(String.format(Locale.ROOT,
+            " %.1f%%", 100 * r.crossZoneFraction(from, to, z)));
+      }
+      sb.append(')');
+    }
+    return sb.toString();
   }
 
   private static RunResult get(Future<RunResult> f) throws InterruptedException {

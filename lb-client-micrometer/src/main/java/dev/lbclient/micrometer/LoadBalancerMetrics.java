@@ -54,6 +54,8 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
   private final Map<String, List<Meter>> endpointMeters = new ConcurrentHashMap<>();
   private final List<Meter> serviceMeters = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile @Nullable LoadBalancer loadBalancer;
+  /** Set when a {@link #bind} registration closes: later events register nothing. */
+  private boolean unbound;
 
   private LoadBalancerMetrics(MeterRegistry registry, Tags extraTags) {
     this.registry = registry;
@@ -86,7 +88,9 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
     };
   }
 
-  private void removeAll() {
+  /** Removes every meter and ignores events still on their way (a replay queued before). */
+  private synchronized void removeAll() {
+    unbound = true;
     serviceMeters.forEach(registry::remove);
     serviceMeters.clear();
     for (String address : List.copyOf(endpointMeters.keySet())) {
@@ -103,8 +107,11 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
    * @throws IllegalStateException if this instance already serves a load balancer
    */
   @Override
-  public void onInit(LoadBalancer lb) {
+  public synchronized void onInit(LoadBalancer lb) {
     requireNonNull(lb, "lb");
+    if (unbound) {
+      return;
+    }
     if (loadBalancer != null) {
       throw new IllegalStateException("LoadBalancerMetrics already serves "
           + loadBalancer.serviceName() + "; create one per load balancer");
@@ -137,9 +144,10 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
   }
 
   @Override
-  public void onEndpointsChanged(String service, List<Endpoint> added, List<Endpoint> removed) {
+  public synchronized void onEndpointsChanged(String service, List<Endpoint> added,
+      List<Endpoint> removed) {
     LoadBalancer lb = loadBalancer;
-    if (lb == null) {
+    if (lb == null || unbound) {
       return;
     }
     for (Endpoint e : removed) {

@@ -67,6 +67,20 @@ class LoadBalancerMetricsTest {
     lb.close();
   }
 
+  /** The replay of a bind arrives on the event thread; closing first must leave no meter. */
+  @Test
+  void bind_closedBeforeItsReplayArrives_leavesNoMeter() throws Exception {
+    LoadBalancer lb = LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of("10.0.0.1:80", "10.0.0.2:80")).build();
+    for (int i = 0; i < 50; i++) {
+      LoadBalancerMetrics.bind(lb, registry).close();
+    }
+    awaitEvents(lb);
+
+    assertThat(registry.getMeters()).isEmpty();
+    lb.close();
+  }
+
   @Test
   void meters_followTheLoadBalancersCounters() throws Exception {
     AtomicLong nanos = new AtomicLong();

@@ -16,6 +16,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
+import mockwebserver3.SocketEffect;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,7 @@ class FailoverTest {
   }
 
   @Test
-  void backendShutDownMidRun_eightCallers_noFailedGet() throws Exception {
+  void backendDiesMidRun_eightCallers_noFailedGet() throws Exception {
     List<Backend> backends = Backend.samePort(null, "127.0.0.1", "127.0.0.2", "127.0.0.3");
     resources.addAll(backends);
     Backend victim = backends.get(2);
@@ -64,7 +66,11 @@ class FailoverTest {
               failures.add(e);
             }
             if (completed.incrementAndGet() >= KILL_AFTER && killed.compareAndSet(false, true)) {
-              victim.close();
+              // From now on the victim resets every connection before answering, as a dead host
+              // behind a live port does. (Closing the server outright would also cut responses
+              // whose body is still being written, which no client can retry once it returned.)
+              victim.answer(r -> new MockResponse.Builder()
+                  .onResponseStart(new SocketEffect.CloseSocket()).build());
             }
           }
         }));

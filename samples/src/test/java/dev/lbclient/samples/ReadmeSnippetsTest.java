@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.LoadBalancer;
+import dev.lbclient.LoadBalancerListener;
 import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
 import dev.lbclient.Strategy;
@@ -17,6 +18,7 @@ import java.net.StandardProtocolFamily;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,6 +86,32 @@ class ReadmeSnippetsTest {
   }
 
   @Test
+  void eventsAndReadiness_asInTheReadme() throws Exception {
+    LoadBalancer orders = LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of("10.0.0.1:8080", "10.0.0.2:8080"))
+        .build();
+    java.util.concurrent.CompletableFuture<String> printed = new java.util.concurrent.CompletableFuture<>();
+
+    LoadBalancerListener.Registration events = orders.addListener(new LoadBalancerListener() {
+      @Override
+      public void onEjected(String service, Endpoint endpoint, Duration duration, String reason) {
+        System.out.println(service + ": " + endpoint + " ejected for " + duration + ": " + reason);
+        printed.complete(endpoint.address());
+      }
+    });
+    orders.whenReady().get(5, TimeUnit.SECONDS);  // the first non-empty list has arrived
+
+    for (int i = 0; i < 5; i++) {
+      orders.pick(RequestContext.none(), e -> e.port() == 8080 && e.host().endsWith(".1"))
+          .failure(new java.io.IOException("refused"));
+    }
+    assertThat(printed.get(30, TimeUnit.SECONDS)).isEqualTo("10.0.0.1:8080");
+    events.close();                                // stops the events
+
+    orders.close();
+  }
+
+  @Test
   void endpointParse_asInTheReadme() {
     Endpoint e = Endpoint.parse("10.0.0.1:8080;weight=3;zone=eu-1a");
     assertThat(e.weight()).isEqualTo(3);
@@ -107,8 +135,17 @@ class ReadmeSnippetsTest {
     }
     orders.explainPicks(false);
 
-    assertThat(registry.get("lbclient.pool.size").gauge().value()).isEqualTo(2);
+    LoadBalancer users = LoadBalancer.builder("users")
+        .endpoints(EndpointSource.of("10.0.1.1:8080"))
+        .build();
+    LoadBalancerListener.Registration metrics = LoadBalancerMetrics.bind(users, registry);
+    metrics.close();                               // unbinds and removes the meters
+
+    assertThat(registry.get("lbclient.pool.size").tags("service", "orders").gauge().value())
+        .isEqualTo(2);
+    assertThat(registry.find("lbclient.pool.size").tags("service", "users").gauge()).isNull();
     orders.close();
+    users.close();
   }
 
   /**
