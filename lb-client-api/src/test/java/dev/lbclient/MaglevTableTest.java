@@ -118,7 +118,7 @@ class MaglevTableTest {
   @ValueSource(ints = {1, 2, 3, 5, 64, 100, 1_000, 16_384, 16_385, 100_000, 1 << 20})
   void packedTable_readsBackWhatWasSet(int endpoints) {
     int size = 10_007;
-    MaglevStrategy.Table table = new MaglevStrategy.Table(size, endpoints);
+    MaglevTable table = new MaglevTable(size, endpoints);
     int[] owners = new int[size];
     SplittableRandom random = new SplittableRandom(endpoints);
     for (int slot = 0; slot < size; slot++) {
@@ -138,7 +138,7 @@ class MaglevTableTest {
     SplittableRandom random = new SplittableRandom(3);
     for (int k = 0; k < 1_000; k++) {
       long a = 1 + random.nextInt(m - 1);
-      assertThat(a * MaglevStrategy.inverseMod(a, m) % m).isEqualTo(1);
+      assertThat(a * MaglevTable.inverseMod(a, m) % m).isEqualTo(1);
     }
   }
 
@@ -198,7 +198,7 @@ class MaglevTableTest {
     MutableEndpointSource source = EndpointSource.mutable(endpoints.toArray(new Endpoint[0]));
     DefaultLoadBalancer lb = (DefaultLoadBalancer) LoadBalancer.builder("maglev")
         .endpoints(source).strategy(Strategy.consistentHash()).build();
-    MaglevStrategy.Table before =
+    MaglevTable before =
         ((MaglevStrategy.MaglevPicker) lb.publisherSnapshot().picker).table();
 
     java.util.Collections.reverse(endpoints);
