@@ -242,19 +242,19 @@ public final class Simulation {
             o.smoke = true;
             break;
           case "--scale":
-            o.scale = Double.parseDouble(value(args, ++i, a));
+            o.scale = Double.parseDouble(LabArgs.value(args, ++i, a));
             if (!(o.scale > 0)) {
               throw new IllegalArgumentException("--scale: " + o.scale + " (expected: > 0)");
             }
             break;
           case "--seed":
-            o.seed = Long.parseLong(value(args, ++i, a));
+            o.seed = Long.parseLong(LabArgs.value(args, ++i, a));
             break;
           case "--out":
-            o.out = Path.of(value(args, ++i, a));
+            o.out = Path.of(LabArgs.value(args, ++i, a));
             break;
           case "--scenarios":
-            o.scenarios = List.of(value(args, ++i, a).split(","));
+            o.scenarios = List.of(LabArgs.value(args, ++i, a).split(","));
             for (String s : o.scenarios) {
               if (!Scenarios.NAMES.contains(s)) {
                 throw new IllegalArgumentException(
@@ -263,10 +263,10 @@ public final class Simulation {
             }
             break;
           case "--strategies":
-            strategies = Arrays.asList(value(args, ++i, a).split(","));
+            strategies = Arrays.asList(LabArgs.value(args, ++i, a).split(","));
             break;
           case "--threads":
-            o.threads = Integer.parseInt(value(args, ++i, a));
+            o.threads = Integer.parseInt(LabArgs.value(args, ++i, a));
             if (o.threads < 1) {
               throw new IllegalArgumentException("--threads: " + o.threads + " (expected: >= 1)");
             }
@@ -296,13 +296,6 @@ public final class Simulation {
         o.out = Path.of(o.smoke ? "benchmarks/target/lab-sim-smoke" : "benchmarks/results");
       }
       return o;
-    }
-
-    private static String value(String[] args, int i, String option) {
-      if (i >= args.length) {
-        throw new IllegalArgumentException(option + ": a value is required");
-      }
-      return args[i];
     }
   }
 }

@@ -375,10 +375,10 @@ public final class SocketLab {
             o.smoke = true;
             break;
           case "--out":
-            o.out = Path.of(value(args, ++i, a));
+            o.out = Path.of(LabArgs.value(args, ++i, a));
             break;
           case "--scenarios":
-            o.scenarios = List.of(value(args, ++i, a).split(","));
+            o.scenarios = List.of(LabArgs.value(args, ++i, a).split(","));
             for (String s : o.scenarios) {
               if (!SCENARIOS.contains(s)) {
                 throw new IllegalArgumentException(
@@ -388,7 +388,7 @@ public final class SocketLab {
             scenariosGiven = true;
             break;
           case "--targets":
-            o.targets = List.of(value(args, ++i, a).split(","));
+            o.targets = List.of(LabArgs.value(args, ++i, a).split(","));
             for (String t : o.targets) {
               if (!TARGETS.contains(t)) {
                 throw new IllegalArgumentException(
@@ -397,19 +397,19 @@ public final class SocketLab {
             }
             break;
           case "--duration":
-            duration = positive(a, value(args, ++i, a));
+            duration = LabArgs.positive(a, LabArgs.value(args, ++i, a));
             break;
           case "--warmup":
-            warmup = Double.parseDouble(value(args, ++i, a));
+            warmup = Double.parseDouble(LabArgs.value(args, ++i, a));
             if (!(warmup >= 0)) {
               throw new IllegalArgumentException("--warmup: " + warmup + " (expected: >= 0)");
             }
             break;
           case "--rate-scale":
-            rateScale = positive(a, value(args, ++i, a));
+            rateScale = LabArgs.positive(a, LabArgs.value(args, ++i, a));
             break;
           case "--seed":
-            o.seed = Long.parseLong(value(args, ++i, a));
+            o.seed = Long.parseLong(LabArgs.value(args, ++i, a));
             break;
           case "--no-charts":
             o.charts = false;
@@ -432,21 +432,6 @@ public final class SocketLab {
         o.out = Path.of(o.smoke ? "benchmarks/target/lab-sockets-smoke" : "benchmarks/results");
       }
       return o;
-    }
-
-    private static double positive(String option, String v) {
-      double d = Double.parseDouble(v);
-      if (!(d > 0)) {
-        throw new IllegalArgumentException(option + ": " + v + " (expected: > 0)");
-      }
-      return d;
-    }
-
-    private static String value(String[] args, int i, String option) {
-      if (i >= args.length) {
-        throw new IllegalArgumentException(option + ": a value is required");
-      }
-      return args[i];
     }
   }
 }

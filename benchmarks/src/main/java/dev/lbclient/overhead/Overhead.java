@@ -1,6 +1,7 @@
 package dev.lbclient.overhead;
 
 import dev.lbclient.Strategy;
+import dev.lbclient.lab.LabArgs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -215,11 +216,11 @@ public final class Overhead {
             smoke = true;
             break;
           case "--out":
-            o.out = Path.of(value(args, ++i, a));
+            o.out = Path.of(LabArgs.value(args, ++i, a));
             outGiven = true;
             break;
           case "--clients":
-            o.clients = List.of(value(args, ++i, a).split(","));
+            o.clients = List.of(LabArgs.value(args, ++i, a).split(","));
             for (String c : o.clients) {
               if (!TARGETS.containsKey(c)) {
                 throw new IllegalArgumentException(
@@ -228,22 +229,22 @@ public final class Overhead {
             }
             break;
           case "--repeats":
-            repeats = (int) positive(a, value(args, ++i, a));
+            repeats = (int) LabArgs.positive(a, LabArgs.value(args, ++i, a));
             break;
           case "--duration":
-            duration = positive(a, value(args, ++i, a));
+            duration = LabArgs.positive(a, LabArgs.value(args, ++i, a));
             break;
           case "--warmup":
-            warmup = Double.parseDouble(value(args, ++i, a));
+            warmup = Double.parseDouble(LabArgs.value(args, ++i, a));
             if (!(warmup >= 0)) {
               throw new IllegalArgumentException("--warmup: " + warmup + " (expected: >= 0)");
             }
             break;
           case "--callers":
-            o.callers = (int) positive(a, value(args, ++i, a));
+            o.callers = (int) LabArgs.positive(a, LabArgs.value(args, ++i, a));
             break;
           case "--strategy":
-            o.strategy = Strategy.parse(value(args, ++i, a));
+            o.strategy = Strategy.parse(LabArgs.value(args, ++i, a));
             break;
           default:
             throw new IllegalArgumentException("unknown option: " + a + " (see the Javadoc of "
@@ -262,21 +263,6 @@ public final class Overhead {
         o.out = Path.of("benchmarks/target/overhead-smoke");
       }
       return o;
-    }
-
-    private static double positive(String option, String v) {
-      double d = Double.parseDouble(v);
-      if (!(d > 0)) {
-        throw new IllegalArgumentException(option + ": " + v + " (expected: > 0)");
-      }
-      return d;
-    }
-
-    private static String value(String[] args, int i, String option) {
-      if (i >= args.length) {
-        throw new IllegalArgumentException(option + ": a value is required");
-      }
-      return args[i];
     }
   }
 }
