@@ -97,6 +97,8 @@ final class EndpointState implements EndpointStats {
   volatile CircuitBreaker.State seenBreakerState = CircuitBreaker.State.CLOSED;
   /** When an OPEN breaker should be offered calls again (its wait is over); under the lock. */
   volatile long breakerRetryAtNanos;
+  /** What {@link BreakerRecorder} knows of the breaker's window; written only by it. */
+  volatile long breakerMark;
   /** Times the breaker opened since it was last CLOSED; under the lock. */
   int breakerOpenings;
   /** Server asked for less traffic (429 or 503 with Retry-After) until penaltyUntilNanos. */

@@ -1,7 +1,8 @@
 package dev.lbclient;
 
+import static java.util.Objects.requireNonNull;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +21,7 @@ final class Outcomes {
   private final boolean trackTotalInFlight;
   private final OutlierEjector ejector;
   private final BreakerTracker breakers;
+  private final BreakerRecorder recorder;
 
   Outcomes(LbConfig config, PickerEnv env, OutlierEjector ejector, BreakerTracker breakers) {
     this.ticker = config.ticker;
@@ -27,6 +29,7 @@ final class Outcomes {
     this.trackTotalInFlight = config.strategy.needsTotalInFlight();
     this.ejector = ejector;
     this.breakers = breakers;
+    this.recorder = new BreakerRecorder(config.breakerConfig);
   }
 
   Ticker ticker() {
@@ -56,13 +59,13 @@ final class Outcomes {
       if (outcome == SUCCESS) {
         state.recordSuccess(latency, now);
         if (breaker != null) {
-          breaker.onSuccess(latency, TimeUnit.NANOSECONDS);
+          recorder.success(state, breaker, latency);
         }
         ejector.onSuccess(state, now);
       } else {
         state.recordFailure(latency, now);
         if (breaker != null) {
-          breaker.onError(latency, TimeUnit.NANOSECONDS, cause);
+          recorder.failure(state, breaker, latency, requireNonNull(cause));
         }
         ejector.onFailure(state, now);
       }
