@@ -152,7 +152,7 @@ public final class OutlierDetection {
      * Ejects an endpoint whose failure percentage in an interval reaches {@code percent}, counted
      * only when it had at least {@code minimumCalls} calls then; percent 0 turns this check off.
      *
-     * @throws IllegalArgumentException if percent is outside 0..100 or minimumCalls < 1
+     * @throws IllegalArgumentException if percent is outside 0..100 or minimumCalls {@literal <} 1
      */
     public Builder failureRate(int percent, int minimumCalls) {
       if (percent < 0 || percent > 100) {

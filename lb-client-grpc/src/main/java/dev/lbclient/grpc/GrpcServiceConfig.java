@@ -38,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code initialBackoff}, {@code maxBackoff}: the policy's (gRPC needs them above zero, so
  *       zero becomes 1 ns); {@code backoffMultiplier} 2. gRPC then waits a random time in [0,
  *       min(initial x 2^(n-1), max)] before retry n: the same full-jitter backoff as the core.
- *   <li>{@code retryableStatusCodes}: {@code UNAVAILABLE} unless {@link #retryOn} says otherwise.
+ *   <li>{@code retryableStatusCodes}: {@code UNAVAILABLE} unless {@link Builder#retryOn} says otherwise.
  * </ul>
  *
  * <p><b>How a {@link RetryBudget} maps to {@code retryThrottling}.</b> gRPC's throttle is a token
