@@ -56,6 +56,8 @@ final class EndpointState implements EndpointStats {
   private final double tauMillis;
   private volatile Endpoint endpoint;
   private volatile int inFlight;
+  /** The ms tick when in-flight last rose from 0 through {@link #acquire(long)}. */
+  private volatile int busySinceMs;
   private volatile long successes;
   private volatile long failures;
   private volatile long ewma;
@@ -180,6 +182,30 @@ final class EndpointState implements EndpointStats {
 
   void acquire() {
     IN_FLIGHT.getAndAdd(this, 1);
+  }
+
+  /** One more call, started at {@code nowNanos}; notes a busy period's start before counting. */
+  void acquire(long nowNanos) {
+    if (inFlight == 0) {
+      busySinceMs = tick(nowNanos);
+    }
+    IN_FLIGHT.getAndAdd(this, 1);
+  }
+
+  /**
+   * How long, in ms, the endpoint has held calls without answering any: 0 when idle, else the time
+   * since the later of its last completion and the start of its busy period, a lower bound of its
+   * oldest call's age (a cancelled call is no completion: it may overstate by that call's length).
+   * It grows with a server that stops answering, long before any of its calls times out.
+   */
+  int silentMillis(long nowNanos) {
+    if (inFlight == 0) {
+      return 0;
+    }
+    int now = tick(nowNanos);
+    int since = busySinceMs;
+    int last = (int) ewma;
+    return Math.max(0, Math.min(now - since, now - last));
   }
 
   void release() {
@@ -321,13 +347,8 @@ final class EndpointState implements EndpointStats {
   }
 
   /** ln(1 + n) for n below the table's size. */
-  private static final double[] LN_1P = new double[1024];
-
-  static {
-    for (int n = 0; n < LN_1P.length; n++) {
-      LN_1P[n] = Math.log1p(n);
-    }
-  }
+  private static final double[] LN_1P =
+      java.util.stream.IntStream.range(0, 1024).mapToDouble(Math::log1p).toArray();
 
   /**
    * A key that orders endpoints as {@link #peakEwmaLoad} does, at any one instant: ln(load) +
@@ -335,18 +356,34 @@ final class EndpointState implements EndpointStats {
    * endpoint with no sample yet (load 0).
    */
   double peakEwmaLoadKey(long nowNanos) {
-    int n = inFlight;
+    return loadKey(nowNanos, 0, false);
+  }
+
+  /**
+   * {@link #peakEwmaLoadKey} as it would be with {@code extra} more calls in flight; with {@code
+   * stallAware} the cost is raised to at least {@link #silentMillis}, so a server holding calls
+   * without answering costs at least as much as the time it has been silent.
+   */
+  double loadKey(long nowNanos, int extra, boolean stallAware) {
+    int n = inFlight + extra;
     double key = logCostKey;
     if (key == Double.NEGATIVE_INFINITY) {
-      return n == 0 ? key
-          : Math.log(UNMEASURED_PENALTY + n) + Math.floorDiv(nowNanos, 1_000_000L) / tauMillis;
+      return n == 0 ? key : Math.log(UNMEASURED_PENALTY + n) + timeTerm(nowNanos);
+    }
+    int silent = stallAware ? silentMillis(nowNanos) : 0;
+    if (silent > 0) {
+      key = Math.max(key, Math.log(silent * 1e6) + timeTerm(nowNanos));
     }
     return key + (n < LN_1P.length ? LN_1P[n] : Math.log1p(n));
   }
 
   /** The load a {@link #peakEwmaLoadKey} stands for, for messages. */
   double loadOfKey(double key, long nowNanos) {
-    return Math.exp(key - Math.floorDiv(nowNanos, 1_000_000L) / tauMillis);
+    return Math.exp(key - timeTerm(nowNanos));
+  }
+
+  private double timeTerm(long nowNanos) {
+    return Math.floorDiv(nowNanos, 1_000_000L) / tauMillis;
   }
 
   private static int tick(long nanos) {

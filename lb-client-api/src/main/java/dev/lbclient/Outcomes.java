@@ -38,7 +38,7 @@ final class Outcomes {
 
   /** {@code permitted}: the lease holds a permission of the endpoint's circuit breaker. */
   Lease lease(EndpointState state, long now, boolean permitted) {
-    state.acquire();
+    state.acquire(now);
     if (trackTotalInFlight) {
       env.totalInFlight.increment();
     }

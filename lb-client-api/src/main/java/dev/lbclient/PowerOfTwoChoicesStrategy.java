@@ -3,8 +3,10 @@ package dev.lbclient;
 import java.util.random.RandomGenerator;
 
 /**
- * Power of two choices (Mitzenmacher): two distinct endpoints at random, the lower load per unit of
- * weight wins. With equal weights the pair is drawn uniformly as an ordered pair (i uniform, j
+ * Power of two choices. Over peak-EWMA load (the default strategy) the two candidates are the
+ * endpoint remembered from the previous pick and a fresh one, see {@link RememberingPicker}. Over
+ * in-flight calls it is the classic rule (Mitzenmacher): two distinct endpoints at random, the
+ * lower load per unit of weight wins. With equal weights the pair is drawn uniformly as an ordered pair (i uniform, j
  * uniform over the others), so returning the first on a tie is a fair coin. With different weights
  * each candidate is drawn in proportion to its weight, so that an idle pool (every load 0, every
  * comparison a tie) still serves each endpoint its weighted share.
@@ -26,25 +28,27 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
 
   @Override
   Picker newPicker(EndpointState[] states, int[] weights, PickerEnv env) {
-    return new P2cPicker(states, latency ? logs(weights) : inverse(weights),
-        allEqual(weights) ? null : cumulative(weights), env.rng, latency);
+    if (latency) {
+      return new RememberingPicker(states, weights, env.rng);
+    }
+    return new P2cPicker(states, inverse(weights), allEqual(weights) ? null : cumulative(weights),
+        env.rng);
   }
 
+  /** The classic rule over in-flight calls. */
   static final class P2cPicker extends Picker {
-    /** ln(weight) for latency, 1 / weight for in-flight. */
+    /** 1 / weight. */
     private final double[] weightTerms;
     /** Cumulative weights when they differ, else null. */
     private final long @org.jspecify.annotations.Nullable [] ends;
     private final RandomGenerator rng;
-    private final boolean latency;
 
     P2cPicker(EndpointState[] states, double[] weightTerms,
-        long @org.jspecify.annotations.Nullable [] ends, RandomGenerator rng, boolean latency) {
+        long @org.jspecify.annotations.Nullable [] ends, RandomGenerator rng) {
       super(states);
       this.weightTerms = weightTerms;
       this.ends = ends;
       this.rng = rng;
-      this.latency = latency;
     }
 
     @Override
@@ -99,21 +103,16 @@ final class PowerOfTwoChoicesStrategy extends StrategyImpl {
       double la = load(a, nowNanos);
       double lb = load(b, nowNanos);
       EndpointState chosen = lb < la ? states[b] : states[a];
-      why.append("compared ").append(states[a].address()).append(" (load ")
-          .append(latency ? millis(states[a].loadOfKey(la, nowNanos)) : String.valueOf(la))
-          .append(") with ").append(states[b].address()).append(" (load ")
-          .append(latency ? millis(states[b].loadOfKey(lb, nowNanos)) : String.valueOf(lb))
+      why.append("compared ").append(states[a].address()).append(" (load ").append(la)
+          .append(") with ").append(states[b].address()).append(" (load ").append(lb)
           .append("); took ")
           .append(la == lb ? "the first on a tie" : "the lower");
       return chosen;
     }
 
-    /** Load per unit of weight, for latency in the log domain (same order, no exp). */
+    /** In-flight calls per unit of weight. */
     private double load(int i, long nowNanos) {
-      EndpointState s = states[i];
-      return latency
-          ? s.peakEwmaLoadKey(nowNanos) - weightTerms[i]
-          : s.inFlight() * weightTerms[i];
+      return states[i].inFlight() * weightTerms[i];
     }
   }
 }

@@ -7,8 +7,10 @@ package dev.lbclient;
  * <table>
  *   <caption>Strategies</caption>
  *   <tr><th>factory</th><th>chooses</th><th>cost per pick</th></tr>
- *   <tr><td>{@link #powerOfTwoChoices()} (default)</td><td>the less loaded of two random
- *       endpoints, load = peak-EWMA latency x (in-flight + 1) / weight</td><td>O(1)</td></tr>
+ *   <tr><td>{@link #powerOfTwoChoices()} (default)</td><td>the less loaded of two endpoints:
+ *       the best of the previous pick and the next in turn, load = peak-EWMA latency (at least
+ *       the time the endpoint has been silent with calls in flight) x (in-flight + 1) / weight
+ *       </td><td>O(1)</td></tr>
  *   <tr><td>{@link #roundRobin()}</td><td>each endpoint in turn, ignoring weights</td>
  *       <td>O(1)</td></tr>
  *   <tr><td>{@link #weightedRoundRobin()}</td><td>in turn, in proportion to weight, smoothly
@@ -94,15 +96,26 @@ public sealed interface Strategy permits StrategyImpl {
   }
 
   /**
-   * Power of two choices over peak-EWMA load: two distinct endpoints chosen uniformly at random,
-   * the one with the lower load (per unit of weight) wins. O(1), and nearly as good as a full scan
-   * at avoiding slow or busy servers. The default strategy.
+   * Power of two choices over peak-EWMA load, with memory: the two candidates are the endpoint
+   * remembered from the previous pick and a fresh one (the next in turn when weights are equal,
+   * else one drawn in proportion to weight); the lower load per unit of weight wins, a tie goes to
+   * the fresh one, and the picker then remembers whichever of the two is less loaded with this call
+   * counted. Load is peak-EWMA latency x (in-flight + 1), where the latency is raised to at least
+   * the time the endpoint has held calls without answering any, so a server that stops answering
+   * becomes expensive before its calls time out. O(1), no lock, no allocation. The memory finds
+   * one fast server among many slow ones, where two random candidates are usually both slow; the
+   * fresh candidate in turn spreads calls as evenly as round robin when loads are alike. The
+   * default strategy.
    */
   static Strategy powerOfTwoChoices() {
     return PowerOfTwoChoicesStrategy.PEAK_EWMA;
   }
 
-  /** Power of two choices with the given notion of load. */
+  /**
+   * Power of two choices with the given notion of load: {@link Load#PEAK_EWMA} is {@link
+   * #powerOfTwoChoices()}; {@link Load#IN_FLIGHT} is the classic rule, two distinct endpoints
+   * at random (in proportion to weight), the one with fewer in-flight calls per unit of weight wins.
+   */
   static Strategy powerOfTwoChoices(Load load) {
     java.util.Objects.requireNonNull(load, "load");
     return load == Load.PEAK_EWMA

@@ -41,9 +41,11 @@ class ExplanationTest {
         assertThat(why).isNotNull();
         assertThat(why.chosen()).isEqualTo(pick.endpoint());
         assertThat(why.strategy()).isEqualTo("powerOfTwoChoices");
-        assertThat(why.decision()).matches("compared 10\\.0\\.0\\.\\d:80 \\(load [0-9.]+ ms\\) with "
-            + "10\\.0\\.0\\.\\d:80 \\(load [0-9.]+ ms\\); took the (lower|first on a tie)");
-        if (why.decision().contains("10.0.0.1:80 (load 40.000 ms)")) {
+        assertThat(why.decision()).matches("compared 10\\.0\\.0\\.\\d:80 \\(load [0-9.]+ ms, "
+            + "remembered\\) with 10\\.0\\.0\\.\\d:80 \\(load [0-9.]+ ms, next in turn\\); took the "
+            + "(lower|fresh one on a tie); remembers 10\\.0\\.0\\.\\d:80"
+            + "|the remembered 10\\.0\\.0\\.\\d:80 is also next in turn");
+        if (why.decision().contains("10.0.0.1:80 (load 40.000 ms,")) {
           assertThat(pick.endpoint().address()).isNotEqualTo("10.0.0.1:80");
         }
       }

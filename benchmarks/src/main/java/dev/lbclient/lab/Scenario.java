@@ -67,6 +67,13 @@ final class Scenario {
      */
     void replace(int slot, ServerSpec spec, double coldFactor, Duration warmUp, Duration drain,
         Duration maxPropagation);
+
+    /**
+     * The server stops answering for {@code length}, closing nothing (a process stopped with
+     * SIGSTOP): calls keep arriving and queueing, and the answers due meanwhile are sent when it
+     * ends, to clients that may have timed out.
+     */
+    void stall(int slot, Duration length);
   }
 
   final String name;
@@ -75,6 +82,8 @@ final class Scenario {
   final String description;
   final List<ServerSpec> servers;
   final double rps;
+  /** The offered load at the end: the load ramps linearly from {@link #rps} to it. */
+  final double rpsAtEnd;
   final long durationNanos;
   final long timeoutNanos;
   final boolean retries;
@@ -90,6 +99,7 @@ final class Scenario {
     this.description = b.description;
     this.servers = List.copyOf(b.servers);
     this.rps = b.rps;
+    this.rpsAtEnd = b.rampTo > 0 ? b.rps * b.rampTo / b.utilization : b.rps;
     this.durationNanos = b.durationNanos;
     this.timeoutNanos = b.timeoutNanos;
     this.retries = b.retries;
@@ -125,6 +135,7 @@ final class Scenario {
     private final List<ServerSpec> servers = new ArrayList<>();
     private double rps = -1;
     private double utilization = -1;
+    private double rampTo = -1;
     private long durationNanos;
     private long timeoutNanos;
     private boolean retries;
@@ -158,6 +169,12 @@ final class Scenario {
     /** An offered load as a share of {@link Scenario#capacity()}. */
     Builder utilization(double utilization) {
       this.utilization = utilization;
+      return this;
+    }
+
+    /** The load ramps linearly from {@link #utilization} at the start to this share at the end. */
+    Builder rampTo(double utilization) {
+      this.rampTo = utilization;
       return this;
     }
 
@@ -198,7 +215,7 @@ final class Scenario {
       if (!clientZones.isEmpty() && clientZones.size() != SimRun.CLIENTS) {
         throw new IllegalStateException(name + ": one zone per client (" + SimRun.CLIENTS + ")");
       }
-      if ((rps > 0) == (utilization > 0)) {
+      if ((rps > 0) == (utilization > 0) || (rampTo > 0 && utilization <= 0)) {
         throw new IllegalStateException(name + ": exactly one of rps and utilization");
       }
       if (utilization > 0) {

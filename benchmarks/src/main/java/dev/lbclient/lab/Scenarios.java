@@ -44,12 +44,21 @@ import org.jspecify.annotations.Nullable;
  *       with {@code zone(...)} (Envoy's zone-aware routing), with {@code ZoneRouting.preferred}
  *       (Spring Cloud's zone preference), or ignore zones; the lab reports the share of calls
  *       that cross zones over time.
+ *   <li><b>load-ramp</b>: 10 servers, 16 slots, lognormal (sigma 0.5), seven with median 20 ms
+ *       and three with 40 ms (weights not set); the offered load ramps linearly from 50% to 110%
+ *       of capacity (past 100% at 50 s), after Prequal's figure 6; 1 s timeout; 60 s.
+ *   <li><b>uniform-cpu</b>: a small CPU-bound fleet where every server is alike: 4 servers with
+ *       2 workers each, lognormal (median 10 ms, sigma 0.2); 80% of capacity (about 620 rps); 1 s
+ *       timeout; 60 s. Round robin is hard to beat here.
+ *   <li><b>stall</b>: 10 servers, 16 slots, lognormal (median 20 ms, sigma 0.5); 60% of
+ *       capacity (about 4240 rps); 3 s timeout; 60 s; server 0 stops answering from 20 s to 30 s
+ *       (closing nothing: its calls hang until the timeout or the end of the stall).
  * </ul>
  */
 final class Scenarios {
   static final List<String> NAMES = List.of("linkerd2016", "linkerd2017", "linkerd2017-retries",
       "slow-node", "heterogeneous", "deploy-churn", "zone-outage", "zone-outage-preferred",
-      "zone-outage-unaware");
+      "zone-outage-unaware", "load-ramp", "uniform-cpu", "stall");
 
   /** Virtual length of every scenario at scale 1. */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
@@ -80,6 +89,12 @@ final class Scenarios {
         return zoneOutage(scale, ZoneRouting.Mode.PREFERRED);
       case "zone-outage-unaware":
         return zoneOutage(scale, null);
+      case "load-ramp":
+        return loadRamp(scale);
+      case "uniform-cpu":
+        return uniformCpu(scale);
+      case "stall":
+        return stall(scale);
       default:
         throw new IllegalArgumentException("scenario: " + name + " (expected one of " + NAMES
             + ")");
@@ -205,6 +220,46 @@ final class Scenarios {
         })
         // Nothing changes: a phase boundary, so the figures show how long recovery takes.
         .at(at(50, scale), "(10 s after)", c -> { })
+        .build();
+  }
+
+  static Scenario loadRamp(double scale) {
+    Scenario.Builder b = Scenario.builder("load-ramp",
+        "10 servers, median 20 ms (three at 40 ms, unweighted); load ramping from 50% to 110% of"
+            + " capacity; 1 s timeout");
+    for (int i = 0; i < 10; i++) {
+      b.server(new ServerSpec(16, ServiceTime.lognormal(Duration.ofMillis(i < 3 ? 40 : 20), 0.5)));
+    }
+    return b.utilization(0.5).rampTo(1.1)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .build();
+  }
+
+  static Scenario uniformCpu(double scale) {
+    Scenario.Builder b = Scenario.builder("uniform-cpu",
+        "4 alike servers with 2 workers, median 10 ms (sigma 0.2); 80% of capacity; 1 s timeout");
+    for (int i = 0; i < 4; i++) {
+      b.server(new ServerSpec(2, ServiceTime.lognormal(Duration.ofMillis(10), 0.2)));
+    }
+    return b.utilization(0.8)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .build();
+  }
+
+  static Scenario stall(double scale) {
+    Scenario.Builder b = Scenario.builder("stall",
+        "10 servers, median 20 ms; server 0 stops answering from 20 s to 30 s; 60% of capacity;"
+            + " 3 s timeout");
+    for (int i = 0; i < 10; i++) {
+      b.server(new ServerSpec(16, ServiceTime.lognormal(Duration.ofMillis(20), 0.5)));
+    }
+    return b.utilization(0.6)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(3))
+        .at(at(20, scale), "server 0 stalls", c -> c.stall(0, scaled(10, scale)))
+        .at(at(30, scale), "server 0 answers again", c -> { })
         .build();
   }
 }

@@ -22,6 +22,8 @@ final class Server {
   ServiceTime serviceTime;
   double failureProbability;
   State state = State.UP;
+  /** Until then the server answers nothing (see {@link Scenario.Cluster#stall}). */
+  long stalledUntilNanos;
 
   private final double coldFactor;
   private final long warmFromNanos;
@@ -63,7 +65,7 @@ final class Server {
   double expectedDelayNanos(long now) {
     double mean = serviceTime.meanNanos() * warmUpFactor(now);
     int waitingAhead = Math.max(0, jobs() + 1 - slots);
-    return mean * (1.0 + (double) waitingAhead / slots);
+    return mean * (1.0 + (double) waitingAhead / slots) + Math.max(0, stalledUntilNanos - now);
   }
 
   /** True when a new attempt would start at once rather than wait. */

@@ -219,8 +219,14 @@ final class SimRun implements Scenario.Cluster {
 
   // ------------------------------------------------------------------ requests
 
+  /** An exponential gap at the offered load of this moment (a ramp changes slowly). */
   private long interarrival(Client c) {
-    return Math.round(-meanInterarrivalNanos * Math.log(1 - c.arrivals.nextDouble()));
+    double mean = meanInterarrivalNanos;
+    if (scenario.rpsAtEnd != scenario.rps) {
+      double f = (double) clock.now() / scenario.durationNanos;
+      mean = 1e9 * CLIENTS / (scenario.rps + (scenario.rpsAtEnd - scenario.rps) * f);
+    }
+    return Math.round(-mean * Math.log(1 - c.arrivals.nextDouble()));
   }
 
   private void arrive(Client c) {
@@ -322,6 +328,10 @@ final class SimRun implements Scenario.Cluster {
   private void served(Server server, Attempt a, boolean fails) {
     if (a.killed) {
       return; // its server shut down while it was in service; already answered
+    }
+    if (clock.now() < server.stalledUntilNanos) {
+      schedule(server.stalledUntilNanos, () -> served(server, a, fails));
+      return;
     }
     server.finished(a);
     outcome(a, fails ? SERVER_ERROR : null);
@@ -452,6 +462,11 @@ final class SimRun implements Scenario.Cluster {
       long delay = spread == 0 ? 0 : deployRandom.nextLong(spread + 1);
       schedule(now + delay, () -> c.replaceInView(old.endpoint, fresh));
     }
+  }
+
+  @Override
+  public void stall(int slot, Duration length) {
+    current[slot].stalledUntilNanos = clock.now() + length.toNanos();
   }
 
   private void shutdown(Server server) {

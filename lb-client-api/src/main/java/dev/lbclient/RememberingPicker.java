@@ -1,0 +1,124 @@
+package dev.lbclient;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The default strategy's picker: two choices, one of them remembered. The candidates are the
+ * endpoint remembered from the previous pick and a fresh one: the next in turn when the weights
+ * are equal, otherwise one drawn in proportion to weight (when the fresh one is the remembered one
+ * it is taken without comparison, so that no endpoint is left out of the turn). The lower
+ * stall-aware peak-EWMA load per unit of weight ({@link EndpointState#loadKey}) wins; a tie goes
+ * to the fresh one, so an idle pool is served in turn (or by weight). Then the picker remembers
+ * whichever of the two is less loaded once the winner carries this call: the winner if it stays
+ * below the loser, else the loser.
+ *
+ * <p>Why: with one fast server among slow ones, two fresh random candidates are usually both slow,
+ * while a remembered best is one of the two on every pick (Mitzenmacher, Prabhakar and Shah: one
+ * fresh sample plus one remembered beats two fresh ones). Remembering the less loaded of the pair
+ * after the pick brings the memory back to the fast server at once after a probe of a slow one. A
+ * fresh candidate taken in turn rather than at random spreads calls as evenly as round robin when
+ * the loads say nothing, which random draws do not.
+ *
+ * <p>Memory and rotation live on the same thread-striped slots as {@link
+ * RoundRobinStrategy.RoundRobinPicker}'s cursors, one pair per stripe, read and written with opaque
+ * access: a lost update only repeats a candidate. No lock, no allocation, no CAS.
+ */
+final class RememberingPicker extends Picker {
+  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(int[].class);
+  /** Ints per stripe: 128 bytes, as in round robin. */
+  private static final int STRIDE = 32;
+
+  /** Per stripe, at (stripe + 1) x STRIDE: the last endpoint offered in turn, then the memory. */
+  private final int[] slots;
+  private final double[] logWeights;
+  /** Cumulative weights when they differ, else null (candidates in turn). */
+  private final long @Nullable [] ends;
+  private final RandomGenerator rng;
+
+  RememberingPicker(EndpointState[] states, int[] weights, RandomGenerator rng) {
+    super(states);
+    this.logWeights = StrategyImpl.logs(weights);
+    this.ends = StrategyImpl.allEqual(weights) ? null : StrategyImpl.cumulative(weights);
+    this.rng = rng;
+    this.slots = new int[(RoundRobinStrategy.RoundRobinPicker.STRIPES + 1) * STRIDE];
+    // One random start for every stripe, so fresh clients do not all begin at one endpoint and a
+    // thread's sequence depends on the seed alone.
+    int start = rng.nextInt(states.length);
+    for (int stripe = 0; stripe < RoundRobinStrategy.RoundRobinPicker.STRIPES; stripe++) {
+      slots[base(stripe)] = start;
+      slots[base(stripe) + 1] = start;
+    }
+  }
+
+  private static int base(int stripe) {
+    return (stripe + 1) * STRIDE;
+  }
+
+  @Override
+  EndpointState pick(RequestContext context, long nowNanos) {
+    return states.length == 1 ? states[0] : states[choose(nowNanos, null)];
+  }
+
+  @Override
+  EndpointState pickExplained(RequestContext context, long nowNanos, StringBuilder why) {
+    if (states.length == 1) {
+      why.append("the only endpoint");
+      return states[0];
+    }
+    return states[choose(nowNanos, why)];
+  }
+
+  /** The index of the winner; updates this thread's stripe. */
+  private int choose(long nowNanos, @Nullable StringBuilder why) {
+    int n = states.length;
+    int base = base(RoundRobinStrategy.RoundRobinPicker.stripe());
+    int a = (int) SLOTS.getOpaque(slots, base + 1);
+    int b = fresh(base, n);
+    if (b == a) { // its turn: no comparison to make
+      if (why != null) {
+        why.append("the remembered ").append(states[a].address()).append(" is also next ")
+            .append(ends == null ? "in turn" : "by weight");
+      }
+      return a;
+    }
+    double la = load(a, nowNanos, 0);
+    double lb = load(b, nowNanos, 0);
+    int winner = lb <= la ? b : a;
+    int loser = winner == b ? a : b;
+    int keep = load(winner, nowNanos, 1) <= (winner == b ? la : lb) ? winner : loser;
+    if (keep != a) {
+      SLOTS.setOpaque(slots, base + 1, keep);
+    }
+    if (why != null) {
+      why.append("compared ").append(states[a].address()).append(" (load ")
+          .append(millis(states[a].loadOfKey(la, nowNanos)))
+          .append(", remembered) with ").append(states[b].address()).append(" (load ")
+          .append(millis(states[b].loadOfKey(lb, nowNanos)))
+          .append(ends == null ? ", next in turn" : ", drawn by weight").append("); took ")
+          .append(la == lb ? "the fresh one on a tie" : "the lower").append("; remembers ")
+          .append(states[keep].address());
+    }
+    return winner;
+  }
+
+  /** The fresh candidate: the next in turn, or one drawn by weight; it may be the remembered one. */
+  private int fresh(int base, int n) {
+    if (ends == null) {
+      int b = (int) SLOTS.getOpaque(slots, base) + 1;
+      if (b >= n) {
+        b = 0;
+      }
+      SLOTS.setOpaque(slots, base, b);
+      return b;
+    }
+    return StrategyImpl.search(ends, rng.nextLong(ends[n - 1]));
+  }
+
+  /** Stall-aware peak-EWMA load key per unit of weight, with {@code extra} more calls. */
+  private double load(int i, long nowNanos, int extra) {
+    return states[i].loadKey(nowNanos, extra, true) - logWeights[i];
+  }
+}
