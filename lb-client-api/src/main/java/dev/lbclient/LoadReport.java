@@ -123,7 +123,7 @@ public final class LoadReport {
   }
 
   /**
-   * This report as a {@value #HEADER} value in the TEXT form, zero values left out: {@code TEXT
+   * This report as a {@value #HEADER} value in the TEXT form, scalar fields at 0 left out: {@code TEXT
    * cpu_utilization:0.42,rps_fractional:120,named_metrics.in_flight:3}. Uses {@code :} as Envoy
    * parses it; {@link #parse} reads it back.
    */
@@ -134,25 +134,31 @@ public final class LoadReport {
     field(sb, "application_utilization", applicationUtilization);
     field(sb, "rps_fractional", rpsFractional);
     field(sb, "eps", eps);
-    namedMetrics.forEach((k, v) -> field(sb, "named_metrics." + k, v));
-    utilization.forEach((k, v) -> field(sb, "utilization." + k, v));
-    requestCost.forEach((k, v) -> field(sb, "request_cost." + k, v));
+    namedMetrics.forEach((k, v) -> entry(sb, "named_metrics." + k, v));
+    utilization.forEach((k, v) -> entry(sb, "utilization." + k, v));
+    requestCost.forEach((k, v) -> entry(sb, "request_cost." + k, v));
     if (sb.length() > 5) {
       sb.setLength(sb.length() - 1);
     }
     return sb.toString();
   }
 
+  /** A scalar field; 0 is left out, as proto3 leaves it unset. */
   private static void field(StringBuilder sb, String name, double value) {
     if (value != 0) {
-      sb.append(name).append(':');
-      if (value == Math.rint(value) && Math.abs(value) < 1e15) {
-        sb.append((long) value);
-      } else {
-        sb.append(value);
-      }
-      sb.append(',');
+      entry(sb, name, value);
     }
+  }
+
+  /** A map entry, written even when 0 (an in-flight count of 0 is news). */
+  private static void entry(StringBuilder sb, String name, double value) {
+    sb.append(name).append(':');
+    if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+      sb.append((long) value);
+    } else {
+      sb.append(value);
+    }
+    sb.append(',');
   }
 
   @Override
