@@ -44,12 +44,17 @@ import org.jspecify.annotations.Nullable;
  *       with {@code zone(...)} (Envoy's zone-aware routing), with {@code ZoneRouting.preferred}
  *       (Spring Cloud's zone preference), or ignore zones; the lab reports the share of calls
  *       that cross zones over time.
+ *   <li><b>noisy-neighbour</b>: 10 servers, 16 slots, lognormal (median 20 ms, sigma 0.5); 70% of
+ *       capacity (about 3880 rps); 1 s timeout; 60 s; from 20 s server 0 shares its machine with a
+ *       noisy neighbour: its service time doubles (its capacity halves), to the end. The servers
+ *       report their load (utilization from their busy time, rates over half-second windows) with
+ *       every response, for {@code weightedByLoadReports}.
  * </ul>
  */
 final class Scenarios {
   static final List<String> NAMES = List.of("linkerd2016", "linkerd2017", "linkerd2017-retries",
       "slow-node", "heterogeneous", "deploy-churn", "zone-outage", "zone-outage-preferred",
-      "zone-outage-unaware");
+      "zone-outage-unaware", "noisy-neighbour");
 
   /** Virtual length of every scenario at scale 1. */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
@@ -80,6 +85,8 @@ final class Scenarios {
         return zoneOutage(scale, ZoneRouting.Mode.PREFERRED);
       case "zone-outage-unaware":
         return zoneOutage(scale, null);
+      case "noisy-neighbour":
+        return noisyNeighbour(scale);
       default:
         throw new IllegalArgumentException("scenario: " + name + " (expected one of " + NAMES
             + ")");
@@ -205,6 +212,21 @@ final class Scenarios {
         })
         // Nothing changes: a phase boundary, so the figures show how long recovery takes.
         .at(at(50, scale), "(10 s after)", c -> { })
+        .build();
+  }
+
+  static Scenario noisyNeighbour(double scale) {
+    Scenario.Builder b = Scenario.builder("noisy-neighbour",
+        "10 servers, median 20 ms; from 20 s server 0 shares its machine (2x slower, half the"
+            + " capacity); 70% of capacity; 1 s timeout");
+    for (int i = 0; i < 10; i++) {
+      b.server(new ServerSpec(16, ServiceTime.lognormal(Duration.ofMillis(20), 0.5)));
+    }
+    return b.utilization(0.7)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .at(at(20, scale), "server 0 shares its machine: 2x slower",
+            c -> c.serviceTime(0, ServiceTime.lognormal(Duration.ofMillis(40), 0.5)))
         .build();
   }
 }

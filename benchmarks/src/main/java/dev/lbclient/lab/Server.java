@@ -22,6 +22,8 @@ final class Server {
   ServiceTime serviceTime;
   double failureProbability;
   State state = State.UP;
+  /** Its own load, as it reports it to clients. */
+  final LoadMeter meter;
 
   private final double coldFactor;
   private final long warmFromNanos;
@@ -38,6 +40,7 @@ final class Server {
     this.slot = slot;
     this.endpoint = endpoint;
     this.slots = spec.slots();
+    this.meter = new LoadMeter(spec.slots());
     this.serviceTime = spec.serviceTime();
     this.failureProbability = spec.failureProbability();
     this.coldFactor = coldFactor;
