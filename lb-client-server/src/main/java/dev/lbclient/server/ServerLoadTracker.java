@@ -182,6 +182,7 @@ public final class ServerLoadTracker {
       return this;
     }
 
+    /** The tracker; its first window starts now. */
     public ServerLoadTracker build() {
       return new ServerLoadTracker(this);
     }
