@@ -123,8 +123,8 @@ public final class LoadReport {
   }
 
   /**
-   * This report as a {@value #HEADER} value in the TEXT form, scalar fields at 0 left out: {@code TEXT
-   * cpu_utilization:0.42,rps_fractional:120,named_metrics.in_flight:3}. Uses {@code :} as Envoy
+   * This report as a {@value #HEADER} value in the TEXT form, scalar fields at 0 left out:
+   * {@code TEXT cpu_utilization:0.42,rps_fractional:120,named_metrics.in_flight:3}. Uses {@code :} as Envoy
    * parses it; {@link #parse} reads it back.
    */
   public String toHeaderValue() {

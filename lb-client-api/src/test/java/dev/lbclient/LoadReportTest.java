@@ -160,7 +160,8 @@ class LoadReportTest {
     assertThatThrownBy(() -> LoadReport.builder().utilization("gpu", -1))
         .hasMessage("utilization gpu: -1.0 (expected: a finite number >= 0)");
     assertThatThrownBy(() -> LoadReport.builder().namedMetric("a", 1).namedMetric("a", 2))
-        .isInstanceOf(IllegalStateException.class).hasMessage("namedMetric a was already set to 1.0");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("namedMetric a was already set to 1.0");
     assertThatThrownBy(() -> LoadReport.parse(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("headerValue");
   }

@@ -43,7 +43,8 @@ class StrategyParseTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("strategy: 'fastest' (expected one of: roundRobin, weightedRoundRobin, "
             + "leastConnections, leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight, "
-            + "consistentHash, ipHash, random, weightedByLoadReports, consistentHash.boundedLoad(<factor > 1>))");
+            + "consistentHash, ipHash, random, weightedByLoadReports, "
+            + "consistentHash.boundedLoad(<factor > 1>))");
     assertThatThrownBy(() -> Strategy.parse("LeastTime"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("strategy: 'LeastTime' (expected one of: ");
