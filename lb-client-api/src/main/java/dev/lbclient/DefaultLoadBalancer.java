@@ -44,7 +44,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       events.register(l);
     }
     SlowStart slowStart = new SlowStart(config.slowStartNanos, config.strategy);
-    PickerEnv env = new PickerEnv(config.rng, new LongAdder());
+    PickerEnv env = new PickerEnv(config.rng, new LongAdder(), config.ticker);
     this.publisher = new Publisher(config, new SnapshotBuilder(config, slowStart, env), events);
     OutlierEjector ejector = new OutlierEjector(config, publisher, events, slowStart);
     BreakerTracker breakers = new BreakerTracker(config, publisher, events, slowStart);

@@ -108,6 +108,8 @@ final class EndpointState implements EndpointStats {
   volatile long penaltyUntilNanos;
   volatile boolean ramping;
   volatile long rampStartNanos;
+  /** The server's last load report; replaced with one volatile write per report. */
+  volatile @Nullable ReportedLoad reported;
 
   EndpointState(Endpoint endpoint, double tauMillis) {
     this(endpoint, tauMillis, (CircuitBreaker) null);
@@ -294,6 +296,18 @@ final class EndpointState implements EndpointStats {
       return n == 0 ? 0.0 : UNMEASURED_PENALTY + n;
     }
     return cost * (n + 1);
+  }
+
+  /** Keeps a load report the server sent for a call to this endpoint. */
+  void report(LoadReport report, long nowNanos) {
+    reported = ReportedLoad.next(reported, report, nowNanos);
+  }
+
+  /** The in-flight calls the server last reported, or -1 without a fresh report that has them. */
+  int reportedInFlight(long nowNanos) {
+    ReportedLoad r = reported;
+    LoadReport fresh = r == null ? null : r.fresh(nowNanos);
+    return fresh == null ? -1 : fresh.inFlight();
   }
 
   /** Counts a failure; returns the failures in a row, this one included. */

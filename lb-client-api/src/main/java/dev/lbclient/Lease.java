@@ -77,6 +77,11 @@ final class Lease implements Pick {
   }
 
   @Override
+  public void reportLoad(LoadReport report) {
+    state.report(requireNonNull(report, "report"), owner.ticker().read());
+  }
+
+  @Override
   public void success() {
     if (DONE.compareAndSet(this, 0, 1)) {
       owner.complete(state, start(), Outcomes.SUCCESS, null, permitted);

@@ -218,7 +218,7 @@ final class Localities {
       Routing.Group group = groups.get(g);
       PickerEnv groupEnv = envs.get(group.key());
       if (groupEnv == null) {
-        groupEnv = new PickerEnv(env.rng, env.totalInFlight);
+        groupEnv = new PickerEnv(env.rng, env.totalInFlight, env.ticker);
       }
       kept.put(group.key(), groupEnv);
       pickers[g] = config.strategy.newPicker(group.states,

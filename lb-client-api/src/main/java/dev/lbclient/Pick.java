@@ -43,6 +43,16 @@ public interface Pick extends AutoCloseable {
    */
   void recordLatency();
 
+  /**
+   * Hands the load balancer the load report the server sent with this call's response (see {@link
+   * LoadReport#parse(String)}), kept for the endpoint until the next one or for 3 minutes; {@link
+   * Strategy#weightedByLoadReports()} weighs endpoints by it. May be called before or after the
+   * outcome; the default does nothing (for implementations outside the load balancer).
+   */
+  default void reportLoad(LoadReport report) {
+    java.util.Objects.requireNonNull(report, "report");
+  }
+
   /** Reports that the call succeeded. */
   void success();
 

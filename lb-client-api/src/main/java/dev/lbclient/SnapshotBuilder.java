@@ -15,14 +15,19 @@ final class SnapshotBuilder {
 
   private final SlowStart slowStart;
   private final Localities localities;
+  private final long refreshNanos;
 
   SnapshotBuilder(LbConfig config, SlowStart slowStart, PickerEnv env) {
     this.slowStart = slowStart;
+    this.refreshNanos = config.strategy.refreshNanos();
     this.localities = new Localities(config, slowStart, env);
   }
 
   Snapshot build(long version, EndpointState[] all, long now) {
     Deadlines due = new Deadlines();
+    if (refreshNanos > 0) {
+      due.add(now + refreshNanos); // weights from load reports change with time
+    }
     boolean[] usable = new boolean[all.length];
     int usableCount = 0;
     List<EndpointState> probes = new ArrayList<>(0);

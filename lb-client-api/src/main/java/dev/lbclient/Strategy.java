@@ -25,6 +25,8 @@ package dev.lbclient;
  *       <td>O(1)</td></tr>
  *   <tr><td>{@link #random()}</td><td>at random, in proportion to weight</td>
  *       <td>O(1), O(log n) when weights differ</td></tr>
+ *   <tr><td>{@link #weightedByLoadReports()}</td><td>in turn, in proportion to the spare capacity
+ *       the servers report (gRPC's A58)</td><td>O(log n)</td></tr>
  * </table>
  *
  * <p>Instances are immutable and thread-safe, and may be shared by several load balancers.
@@ -165,5 +167,18 @@ public sealed interface Strategy permits StrategyImpl {
    */
   static Strategy random() {
     return RandomStrategy.INSTANCE;
+  }
+
+  /**
+   * Weighted round robin by the load the servers report ({@link Pick#reportLoad(LoadReport)}),
+   * with gRPC's A58 weights: an endpoint's weight is {@code rps / (utilization + eps / rps)} from
+   * its last report (application utilization when above 0, else CPU), counted once it has reported
+   * for 10 s and until 3 minutes after its last report, recomputed every second on the load
+   * balancer's timer; endpoints without a weight get the mean, and weights are clamped to 0.1 to
+   * 10 times the mean. Smoothly interleaved, O(log n) per pick; round robin until two endpoints
+   * have weights. Configured weights and slow start are ignored.
+   */
+  static Strategy weightedByLoadReports() {
+    return LoadReportStrategy.INSTANCE;
   }
 }

@@ -9,7 +9,7 @@ abstract non-sealed class StrategyImpl implements Strategy {
         Strategy.roundRobin(), Strategy.weightedRoundRobin(), Strategy.leastConnections(),
         Strategy.leastTime(), Strategy.powerOfTwoChoices(),
         Strategy.powerOfTwoChoices(Strategy.Load.IN_FLIGHT), Strategy.consistentHash(),
-        Strategy.ipHash(), Strategy.random());
+        Strategy.ipHash(), Strategy.random(), Strategy.weightedByLoadReports());
   }
 
   /** See {@link Strategy#parse(String)}. */
@@ -55,6 +55,11 @@ abstract non-sealed class StrategyImpl implements Strategy {
   /** False for strategies where slow start would break affinity (the hash strategies). */
   boolean supportsSlowStart() {
     return true;
+  }
+
+  /** How often the picker must be rebuilt while nothing else changes; 0 for never. */
+  long refreshNanos() {
+    return 0;
   }
 
   /** True when leases must keep a pool-wide in-flight total for this strategy. */

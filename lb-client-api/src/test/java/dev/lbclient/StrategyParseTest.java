@@ -16,7 +16,7 @@ class StrategyParseTest {
         Strategy.leastConnections(), Strategy.leastTime(), Strategy.powerOfTwoChoices(),
         Strategy.powerOfTwoChoices(Strategy.Load.IN_FLIGHT), Strategy.consistentHash(),
         Strategy.consistentHashWithBoundedLoad(1.25), Strategy.consistentHashWithBoundedLoad(2.0),
-        Strategy.ipHash(), Strategy.random());
+        Strategy.ipHash(), Strategy.random(), Strategy.weightedByLoadReports());
   }
 
   @ParameterizedTest
@@ -43,7 +43,8 @@ class StrategyParseTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("strategy: 'fastest' (expected one of: roundRobin, weightedRoundRobin, "
             + "leastConnections, leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight, "
-            + "consistentHash, ipHash, random, consistentHash.boundedLoad(<factor > 1>))");
+            + "consistentHash, ipHash, random, weightedByLoadReports, "
+            + "consistentHash.boundedLoad(<factor > 1>))");
     assertThatThrownBy(() -> Strategy.parse("LeastTime"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("strategy: 'LeastTime' (expected one of: ");

@@ -32,7 +32,8 @@ record Contender(String name, @Nullable Strategy strategy) {
         Strategy.random(),
         Strategy.consistentHash(),
         Strategy.consistentHashWithBoundedLoad(1.25),
-        Strategy.ipHash());
+        Strategy.ipHash(),
+        Strategy.weightedByLoadReports());
     List<Contender> all = new ArrayList<>();
     for (Strategy s : strategies) {
       all.add(new Contender("lbclient." + s.name(), s));

@@ -53,12 +53,17 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>stall</b>: 10 servers, 16 slots, lognormal (median 20 ms, sigma 0.5); 60% of
  *       capacity (about 4240 rps); 3 s timeout; 60 s; server 0 stops answering from 20 s to 30 s
  *       (closing nothing: its calls hang until the timeout or the end of the stall).
+ *   <li><b>noisy-neighbour</b>: 10 servers, 16 slots, lognormal (median 20 ms, sigma 0.5); 70% of
+ *       capacity (about 3880 rps); 1 s timeout; 60 s; from 20 s server 0 shares its machine with a
+ *       noisy neighbour: its service time doubles (its capacity halves), to the end. The servers
+ *       report their load (utilization from their busy time, rates over half-second windows) with
+ *       every response, for {@code weightedByLoadReports}.
  * </ul>
  */
 final class Scenarios {
   static final List<String> NAMES = List.of("linkerd2016", "linkerd2017", "linkerd2017-retries",
       "slow-node", "heterogeneous", "deploy-churn", "zone-outage", "zone-outage-preferred",
-      "zone-outage-unaware", "load-ramp", "uniform-cpu", "stall");
+      "zone-outage-unaware", "load-ramp", "uniform-cpu", "stall", "noisy-neighbour");
 
   /** Virtual length of every scenario at scale 1. */
   static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
@@ -95,6 +100,8 @@ final class Scenarios {
         return uniformCpu(scale);
       case "stall":
         return stall(scale);
+      case "noisy-neighbour":
+        return noisyNeighbour(scale);
       default:
         throw new IllegalArgumentException("scenario: " + name + " (expected one of " + NAMES
             + ")");
@@ -260,6 +267,21 @@ final class Scenarios {
         .timeout(Duration.ofSeconds(3))
         .at(at(20, scale), "server 0 stalls", c -> c.stall(0, scaled(10, scale)))
         .at(at(30, scale), "server 0 answers again", c -> { })
+        .build();
+  }
+
+  static Scenario noisyNeighbour(double scale) {
+    Scenario.Builder b = Scenario.builder("noisy-neighbour",
+        "10 servers, median 20 ms; from 20 s server 0 shares its machine (2x slower, half the"
+            + " capacity); 70% of capacity; 1 s timeout");
+    for (int i = 0; i < 10; i++) {
+      b.server(new ServerSpec(16, ServiceTime.lognormal(Duration.ofMillis(20), 0.5)));
+    }
+    return b.utilization(0.7)
+        .duration(at(60, scale))
+        .timeout(Duration.ofSeconds(1))
+        .at(at(20, scale), "server 0 shares its machine: 2x slower",
+            c -> c.serviceTime(0, ServiceTime.lognormal(Duration.ofMillis(40), 0.5)))
         .build();
   }
 }

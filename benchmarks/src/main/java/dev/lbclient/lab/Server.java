@@ -24,6 +24,8 @@ final class Server {
   State state = State.UP;
   /** Until then the server answers nothing (see {@link Scenario.Cluster#stall}). */
   long stalledUntilNanos;
+  /** Its own load, as it reports it to clients. */
+  final LoadMeter meter;
 
   private final double coldFactor;
   private final long warmFromNanos;
@@ -40,6 +42,7 @@ final class Server {
     this.slot = slot;
     this.endpoint = endpoint;
     this.slots = spec.slots();
+    this.meter = new LoadMeter(spec.slots());
     this.serviceTime = spec.serviceTime();
     this.failureProbability = spec.failureProbability();
     this.coldFactor = coldFactor;

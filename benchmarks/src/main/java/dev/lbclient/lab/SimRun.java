@@ -99,6 +99,8 @@ final class SimRun implements Scenario.Cluster {
   private final RetryPolicy retryPolicy;
   private final RequestContext[] contexts;
   private final double meanInterarrivalNanos;
+  /** Servers report their load with each response (only a strategy that reads it is given it). */
+  private final boolean reportsLoad;
 
   private final Histogram latencies = new Histogram(1, 3_600_000_000L, 3);
   private final long bucketNanos;
@@ -127,6 +129,7 @@ final class SimRun implements Scenario.Cluster {
     this.retryPolicy = scenario.retries ? RetryPolicy.defaults() : RetryPolicy.none();
     this.contexts = contender.strategy() == Strategy.ipHash() ? ADDRESS_CONTEXTS : CONTEXTS;
     this.meanInterarrivalNanos = 1e9 * CLIENTS / scenario.rps;
+    this.reportsLoad = contender.strategy() == Strategy.weightedByLoadReports();
     this.bucketNanos = Math.max(1, scenario.durationNanos / LOAD_BUCKETS);
     this.load = new long[LOAD_BUCKETS][scenario.servers.size()];
     for (String z : scenario.clientZones) {
@@ -321,6 +324,7 @@ final class SimRun implements Scenario.Cluster {
     double size = server.serviceTime.sampleNanos(uniform(seed, a.number, 0),
         uniform(seed, a.number, 1));
     long service = Math.max(1, Math.round(size * server.warmUpFactor(now)));
+    server.meter.busy(now, 1);
     boolean fails = uniform(seed, a.number, 2) < server.failureProbability;
     schedule(now + service, () -> served(server, a, fails));
   }
@@ -334,6 +338,11 @@ final class SimRun implements Scenario.Cluster {
       return;
     }
     server.finished(a);
+    server.meter.busy(clock.now(), -1);
+    server.meter.completed(fails);
+    if (reportsLoad && a.pick != null && !a.finished) {
+      a.pick.reportLoad(server.meter.report(clock.now()));
+    }
     outcome(a, fails ? SERVER_ERROR : null);
     Attempt next;
     while (server.hasFreeWorker() && (next = server.nextQueued()) != null) {
@@ -485,8 +494,14 @@ final class SimRun implements Scenario.Cluster {
 
   /** A load balancer's timed change, on the simulation's clock; the canceller drops it. */
   private Runnable scheduleTimer(long delayNanos, Runnable task) {
+    long at = clock.now() + Math.max(0, delayNanos);
+    if (at - scenario.durationNanos > scenario.timeoutNanos) {
+      // Every request has its answer by then; a periodic rebuild (weights from load reports)
+      // would otherwise keep the event queue from ever emptying.
+      return () -> { };
+    }
     boolean[] cancelled = new boolean[1];
-    schedule(clock.now() + Math.max(0, delayNanos), () -> {
+    schedule(at, () -> {
       if (!cancelled[0]) {
         task.run();
       }

@@ -27,7 +27,8 @@ import java.util.concurrent.Future;
  *   --out DIR            output directory (default benchmarks/results)
  *   --scenarios a,b      a subset of: linkerd2016, linkerd2017, linkerd2017-retries, slow-node,
  *                        heterogeneous, deploy-churn, zone-outage, zone-outage-preferred,
- *                        zone-outage-unaware, load-ramp, uniform-cpu, stall
+ *                        zone-outage-unaware, load-ramp, uniform-cpu, stall,
+ *                        noisy-neighbour
  *   --strategies x,y     a subset of the contenders, e.g. lbclient.roundRobin,oracle.jsq
  *   --threads N          runs in parallel (default: min(2, processors)); results do not depend on it
  *   --no-charts          the CSV only

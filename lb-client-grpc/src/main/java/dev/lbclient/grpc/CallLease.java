@@ -165,6 +165,11 @@ final class CallLease extends ClientStreamTracer.Factory {
     }
 
     @Override
+    public void inboundTrailers(Metadata trailers) {
+      ServerLoad.report(trailers, pick);
+    }
+
+    @Override
     public void streamClosed(Status status) {
       complete(status, deadline);
     }

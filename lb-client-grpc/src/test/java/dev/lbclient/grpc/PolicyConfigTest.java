@@ -54,7 +54,8 @@ class PolicyConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("strategy: 'fastest' (expected one of: roundRobin, weightedRoundRobin, "
             + "leastConnections, leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight, "
-            + "consistentHash, ipHash, random, consistentHash.boundedLoad(<factor > 1>))");
+            + "consistentHash, ipHash, random, weightedByLoadReports, "
+            + "consistentHash.boundedLoad(<factor > 1>))");
   }
 
   @Test

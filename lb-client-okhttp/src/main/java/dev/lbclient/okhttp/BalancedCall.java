@@ -165,6 +165,7 @@ final class BalancedCall {
           pick.cancel();
           return response;
         }
+        ServerLoad.report(response, pick);
         int code = response.code();
         Duration penalty = ResponseClass.penalty(response);
         if (penalty != null) {

@@ -52,6 +52,11 @@ import org.jspecify.annotations.Nullable;
  * after a redirect, is not the endpoint's outcome: it counts as cancelled or as the endpoint's
  * successful redirect.
  *
+ * <p><b>Load reports.</b> A response's {@code endpoint-load-metrics} header (ORCA's TEXT, JSON or
+ * BIN form) or {@code endpoint-load-metrics-bin} header goes to the endpoint's lease ({@link
+ * dev.lbclient.Pick#reportLoad}), for {@code Strategy.weightedByLoadReports()}; a malformed value
+ * is ignored. Trailers are not read.
+ *
  * <p><b>Retries.</b> Through the load balancer's {@link LoadBalancer#retryPolicy()} (attempts,
  * backoff) and {@link LoadBalancer#retryThrottle()} (budget), each to an endpoint not tried yet
  * when one exists. A request is retried after an {@link IOException} when its method is
