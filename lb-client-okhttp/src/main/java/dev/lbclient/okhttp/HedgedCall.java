@@ -123,11 +123,10 @@ final class HedgedCall extends EventListener {
         }
       }
     } finally {
+      // A clone that never ran keeps its (cancelled) lease in the weak map until collected, so
+      // that if the dispatcher still runs it, it fails as cancelled instead of being hedged anew.
       synchronized (this) {
         timer.run();
-        for (Attempt a : attempts) {
-          assigned.remove(a.call);
-        }
       }
     }
   }

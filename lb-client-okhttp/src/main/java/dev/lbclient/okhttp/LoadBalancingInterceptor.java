@@ -8,11 +8,12 @@ import dev.lbclient.LoadBalancer;
 import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -104,8 +105,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private final Map<String, LoadBalancer> services;
   private final Sleeper sleeper;
   private final EndpointDnsCache dnsCache = new EndpointDnsCache();
-  /** The attempts of hedged calls (clones of the caller's call) and the lease each must use. */
-  private final Map<Call, Pick> assigned = new ConcurrentHashMap<>();
+  /**
+   * The attempts of hedged calls (clones of the caller's call, by identity) and the lease each
+   * must use; weak, so a clone that never runs does not stay.
+   */
+  private final Map<Call, Pick> assigned = Collections.synchronizedMap(new WeakHashMap<>());
 
   private LoadBalancingInterceptor(Builder b) {
     this.services = Map.copyOf(b.services);
@@ -144,7 +148,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
     }
     Pick pick = assigned.remove(chain.call());
     Hedging hedging = lb.hedging();
-    if (pick == null && hedging != null && IDEMPOTENT_METHODS.contains(request.method())) {
+    if (pick == null && hedging != null && !chain.call().isCanceled()
+        && IDEMPOTENT_METHODS.contains(request.method())) {
       RequestBody body = request.body();
       if (body == null || (!body.isOneShot() && !body.isDuplex())) {
         return new HedgedCall(chain, lb, hedging, host, assigned).run();
