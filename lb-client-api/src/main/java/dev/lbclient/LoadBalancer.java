@@ -84,7 +84,7 @@ public interface LoadBalancer extends AutoCloseable {
    * Runs {@code call} on a picked endpoint, reports the outcome, and retries on another endpoint
    * while the {@link RetryPolicy} calls the error retryable and attempts and budget remain. Throws
    * the last error with the earlier ones suppressed (and a {@link RetryRefusedException} when the
-   * budget refused a retry).
+   * budget refused a retry). With a {@link HedgingPolicy}, slow calls are also hedged (see there).
    *
    * @throws NoEndpointAvailableException if no endpoint could be picked for the first attempt
    * @throws X the call's own exception, when it was not retried or retries ran out
