@@ -40,7 +40,7 @@ final class BalancedCall {
    * deadline is a little late; a cancellation this close to it (at most a quarter of the timeout)
    * is taken for the timeout firing.
    */
-  private static final long TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+  static final long TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
   private final Interceptor.Chain chain;
   private final LoadBalancer lb;

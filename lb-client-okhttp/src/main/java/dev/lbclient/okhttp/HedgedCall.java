@@ -48,6 +48,7 @@ final class HedgedCall extends EventListener {
   private final RequestContext context;
   private final boolean hasDeadline;
   private final long deadlineNanos;
+  private final long timeoutSlackNanos;
 
   private final List<Attempt> attempts = new ArrayList<>(2);
   private final List<Endpoint> tried = new ArrayList<>(2);
@@ -78,6 +79,9 @@ final class HedgedCall extends EventListener {
     }
     this.hasDeadline = has;
     this.deadlineNanos = deadline;
+    this.timeoutSlackNanos = timeout.timeoutNanos() > 0
+        ? Math.min(BalancedCall.TIMEOUT_SLACK_NANOS, timeout.timeoutNanos() / 4)
+        : BalancedCall.TIMEOUT_SLACK_NANOS;
   }
 
   /** One attempt: a clone of the call, its lease and when it started. */
@@ -213,8 +217,8 @@ final class HedgedCall extends EventListener {
         if (response != null) {
           a.pick.cancel(); // lost the race by a hair: cancelled, not a success
           response.close();
-        } else if (winner == null && !a.call.isCanceled()) {
-          errors.add(error);
+        } else if (winner == null && !cancelled) {
+          errors.add(error); // a failure, or the attempt's own deadline: not our cancel
         }
         notifyAll();
         return;
@@ -301,10 +305,15 @@ final class HedgedCall extends EventListener {
     }
   }
 
-  /** The caller cancelled its call (or its timeout fired): every attempt goes with it. */
+  /**
+   * The caller cancelled its call: every attempt goes with it, as cancelled. When the call's
+   * timeout fired instead, the attempts' own deadlines (the same) end them, as timeouts: the
+   * endpoints that did not answer in time count a failure, as without hedging.
+   */
   @Override
   public void canceled(Call c) {
-    if (c == call) {
+    if (c == call
+        && !(hasDeadline && System.nanoTime() - (deadlineNanos - timeoutSlackNanos) >= 0)) {
       cancelAll();
     }
   }

@@ -244,6 +244,7 @@ class HedgingTest {
     assertThat(hits()).containsExactly(1, 1);
     assertThat(Fixtures.inFlight(lb)).as("both attempts ended with the call").isZero();
     assertThat(sum(lb, false)).isZero();
+    assertThat(sum(lb, true)).as("both endpoints failed to answer in time").isEqualTo(2);
   }
 
   @Test
