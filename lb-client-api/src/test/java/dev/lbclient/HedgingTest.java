@@ -132,6 +132,77 @@ class HedgingTest {
   }
 
   @Test
+  void primaryFails_whileHedgeOut_hedgeAnswers_failureCountedOnce() throws Exception {
+    // The classifier runs on the calling thread as it takes the failure in: then the hedge answers.
+    CountDownLatch failureSeen = new CountDownLatch(1);
+    LoadBalancer lb = LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of(THREE))
+        .strategy(Strategy.roundRobin())
+        .ticker(clock)
+        .timer(clock)
+        .sleeper(clock)
+        .retryPolicy(RetryPolicy.builder().classifier(error -> {
+          failureSeen.countDown();
+          return ExceptionClassifier.defaults().classify(error);
+        }).build())
+        .hedging(policy().delay(Duration.ofMillis(10)).budget(RetryBudget.unlimited()).build())
+        .build();
+    for (Endpoint e : lb.endpoints()) {
+      holds.put(e.address(), new CountDownLatch(1));
+    }
+    Map<String, Boolean> fails = new ConcurrentHashMap<>();
+    Future<String> result = callers.submit(() -> lb.execute(e -> {
+      String answer = call(e);
+      if (fails.containsKey(e.address())) {
+        throw new java.io.IOException("reset by " + e.address());
+      }
+      return answer;
+    }));
+    awaitStarts(1);
+    String primary = called.get(0);
+    fails.put(primary, true);
+    clock.advanceMillis(10);
+    awaitStarts(1);
+    String hedge = called.get(1);
+    holds.get(primary).countDown(); // the primary fails first, the hedge is still out
+    assertThat(failureSeen.await(10, TimeUnit.SECONDS)).isTrue();
+    holds.get(hedge).countDown();
+
+    assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("from " + hedge);
+    assertThat(called).hasSize(2).doesNotHaveDuplicates();
+    assertThat(sum(lb, "failures")).isEqualTo(1);
+    assertThat(sum(lb, "successes")).isEqualTo(1);
+    assertThat(sum(lb, "inFlight")).isZero();
+    lb.close();
+  }
+
+  @Test
+  void primaryFails_nothingElseOut_retriedOnAnotherEndpoint() throws Exception {
+    LoadBalancer lb = LoadBalancer.builder("orders")
+        .endpoints(EndpointSource.of(THREE))
+        .strategy(Strategy.roundRobin())
+        .ticker(clock)
+        .timer(clock)
+        .sleeper(clock)
+        .retryPolicy(RetryPolicy.builder().budget(RetryBudget.unlimited()).build())
+        .hedging(policy().delay(Duration.ofMillis(10)).build())
+        .build();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    String answer = lb.execute(e -> {
+      seen.add(e.address());
+      if (seen.size() == 1) {
+        throw new java.io.IOException("refused");
+      }
+      return "from " + e.address();
+    });
+    assertThat(seen).hasSize(2).doesNotHaveDuplicates();
+    assertThat(answer).isEqualTo("from " + seen.get(1));
+    assertThat(sum(lb, "failures")).isEqualTo(1);
+    assertThat(sum(lb, "inFlight")).isZero();
+    lb.close();
+  }
+
+  @Test
   void hedge_primaryAnswersFirst_noHedgeSent() throws Exception {
     LoadBalancer lb = lb(policy().delay(Duration.ofMillis(10))
         .budget(RetryBudget.unlimited()).build(), THREE);
