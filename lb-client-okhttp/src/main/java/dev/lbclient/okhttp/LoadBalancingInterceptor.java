@@ -146,8 +146,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
     if (lb == null) {
       return chain.proceed(request);
     }
-    Pick pick = assigned.remove(chain.call());
     Hedging hedging = lb.hedging();
+    Pick pick = hedging == null ? null : assigned.remove(chain.call());
     if (pick == null && hedging != null && !chain.call().isCanceled()
         && IDEMPOTENT_METHODS.contains(request.method())) {
       RequestBody body = request.body();
