@@ -35,6 +35,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final Outcomes outcomes;
   private final Penalties penalties;
   private final RetryExecutor retries;
+  private final @Nullable HedgeState hedging;
+  private final @Nullable HedgedExecutor hedged;
   private final @Nullable HealthCheckRunner healthChecks;
 
   private DefaultLoadBalancer(LbConfig config) {
@@ -59,6 +61,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.outcomes = new Outcomes(config, env, ejector, breakers);
     this.selection = new Selection(config, publisher, events, breakers, outcomes);
     this.retries = new RetryExecutor(config, this, events);
+    this.hedging = config.hedging == null ? null
+        : new HedgeState(config.hedging, config.ticker, config.timer);
+    this.hedged = hedging == null ? null : new HedgedExecutor(config, this, hedging, retries);
     this.healthChecks = config.healthCheck == null ? null
         : new HealthCheckRunner(config, config.healthCheck, () -> publisher.snapshot().all,
             penalties);
@@ -132,13 +137,14 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
   @Override
   public <T, X extends Exception> T execute(EndpointCall<T, X> call) throws X {
-    return retries.execute(RequestContext.none(), call);
+    return execute(RequestContext.none(), call);
   }
 
   @Override
   public <T, X extends Exception> T execute(RequestContext context, EndpointCall<T, X> call)
       throws X {
-    return retries.execute(context, call);
+    return hedged != null ? hedged.execute(requireNonNull(context, "context"),
+        requireNonNull(call, "call")) : retries.execute(context, call);
   }
 
   @Override
@@ -154,6 +160,11 @@ final class DefaultLoadBalancer implements LoadBalancer {
   @Override
   public RetryThrottle retryThrottle() {
     return retries;
+  }
+
+  @Override
+  public @Nullable Hedging hedging() {
+    return hedging;
   }
 
   // ---------------------------------------------------------------- listeners

@@ -6,7 +6,9 @@ package dev.lbclient;
  * exists; it must be safe to repeat whenever its exceptions are classified as retryable.
  *
  * <p>Called on the thread that called {@code execute}, one attempt at a time; it need not be
- * thread-safe unless the caller shares it between concurrent {@code execute} calls.
+ * thread-safe unless the caller shares it between concurrent {@code execute} calls. With a {@link
+ * HedgingPolicy}, attempts run on the policy's executor and may overlap: it must then be
+ * thread-safe, and should end promptly when its thread is interrupted (a hedge that lost).
  *
  * @param <T> the result
  * @param <X> the checked exception it may throw ({@link RuntimeException} when none)

@@ -47,6 +47,7 @@ final class LbConfig {
     int panicThreshold = -1;
     boolean failOnPanic;
     @Nullable RetryPolicy retryPolicy;
+    @Nullable HedgingPolicy hedging;
     @Nullable HealthCheck healthCheck;
     @Nullable Duration slowStart;
     final List<LoadBalancerListener> listeners = new ArrayList<>();
@@ -89,6 +90,7 @@ final class LbConfig {
   final int panicThreshold;
   final boolean failOnPanic;
   final RetryPolicy retryPolicy;
+  final @Nullable HedgingPolicy hedging;
   final long slowStartNanos;
   final Sleeper sleeper;
   final double tauMillis;
@@ -113,6 +115,7 @@ final class LbConfig {
     this.panicThreshold = b.panicThreshold >= 0 ? b.panicThreshold : DEFAULT_PANIC_THRESHOLD;
     this.failOnPanic = b.failOnPanic;
     this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : RetryPolicy.defaults();
+    this.hedging = b.hedging;
     this.slowStartNanos = b.slowStart != null ? b.slowStart.toNanos() : 0L;
     this.sleeper = b.sleeper != null ? b.sleeper : Sleeper.SYSTEM;
     this.tauMillis = (b.peakEwmaDecay != null ? b.peakEwmaDecay : DEFAULT_PEAK_EWMA_DECAY)

@@ -67,10 +67,7 @@ public interface LoadBalancer extends AutoCloseable {
    */
   Pick pick(RequestContext context);
 
-  /**
-   * Picks an endpoint not in {@code avoid} when one is usable, otherwise any usable one: for a
-   * retry that should go elsewhere. Same contract as {@link #pick(RequestContext)}.
-   */
+  /** {@link #pick(RequestContext)}, not in {@code avoid} when one is usable: a retry, a hedge. */
   Pick pick(RequestContext context, Collection<Endpoint> avoid);
 
   /**
@@ -87,7 +84,7 @@ public interface LoadBalancer extends AutoCloseable {
    * Runs {@code call} on a picked endpoint, reports the outcome, and retries on another endpoint
    * while the {@link RetryPolicy} calls the error retryable and attempts and budget remain. Throws
    * the last error with the earlier ones suppressed (and a {@link RetryRefusedException} when the
-   * budget refused a retry).
+   * budget refused a retry). With a {@link HedgingPolicy}, slow calls are also hedged (see there).
    *
    * @throws NoEndpointAvailableException if no endpoint could be picked for the first attempt
    * @throws X the call's own exception, when it was not retried or retries ran out
@@ -109,7 +106,7 @@ public interface LoadBalancer extends AutoCloseable {
   /**
    * Turns recording of {@link PickExplanation}s ({@link Pick#explanation()}) on or off: "why did
    * my request go there?". On, each pick allocates its account; off (the default) costs nothing
-   * measurable. Takes effect for picks that start after the call, from any thread.
+   * measurable. Applies to picks that start after the call.
    */
   void explainPicks(boolean on);
 
@@ -118,6 +115,9 @@ public interface LoadBalancer extends AutoCloseable {
 
   /** The running retry budget, for integrations that run their own attempts. */
   RetryThrottle retryThrottle();
+
+  /** The running hedging state, for integrations that hedge; null without a policy. */
+  @Nullable Hedging hedging();
 
   /** The current endpoints, in the order the source gave them, duplicates merged. */
   List<Endpoint> endpoints();
@@ -136,9 +136,9 @@ public interface LoadBalancer extends AutoCloseable {
   LoadBalancerListener.Registration addListener(LoadBalancerListener listener);
 
   /**
-   * Completes with this load balancer once its source delivered a non-empty list; fails with
-   * {@link NoEndpointAvailableException} if the source reports an error before its first list, or
-   * {@link IllegalStateException} if closed first. Completes on a timer worker thread.
+   * Completes with this load balancer once its source delivered a non-empty list (on a timer
+   * worker thread); fails with {@link NoEndpointAvailableException} if the source reports an error
+   * before its first list, or {@link IllegalStateException} if closed first.
    */
   java.util.concurrent.CompletableFuture<LoadBalancer> whenReady();
 
@@ -282,6 +282,12 @@ public interface LoadBalancer extends AutoCloseable {
       return this;
     }
 
+    /** Hedged requests (see {@link HedgingPolicy}); off by default. Idempotent calls only. */
+    public Builder hedging(HedgingPolicy policy) {
+      this.hedging = once("hedging", hedging, requireNonNull(policy, "policy"));
+      return this;
+    }
+
     /**
      * Uses only a subset of the source's endpoints, the same for every list the source delivers
      * (chosen before health or ejection count, so a flapping server moves no client): see {@link
@@ -357,7 +363,7 @@ public interface LoadBalancer extends AutoCloseable {
 
     /** Health checks run only when a test calls {@code runHealthChecks()}. */
     Builder manualHealthChecks() {
-      this.manualHealthChecks = true;
+      manualHealthChecks = true;
       return this;
     }
 

@@ -7,17 +7,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A way of choosing servers that the lab compares: one of the library's strategies, named {@code
- * lbclient.<Strategy.name()>}, or the oracle {@code oracle.jsq}, which sees every server's queue
- * (the bound no client-side balancer can beat).
+ * lbclient.<Strategy.name()>} (suffixed {@code .hedged}: with hedged requests too), or the oracle
+ * {@code oracle.jsq}, which sees every server's queue (the bound no client-side balancer can beat).
  */
 record Contender(String name, @Nullable Strategy strategy) {
   static final String ORACLE = "oracle.jsq";
   /** The library's default strategy. */
   static final String DEFAULT = "lbclient." + Strategy.powerOfTwoChoices().name();
   static final String ROUND_ROBIN = "lbclient." + Strategy.roundRobin().name();
+  /** Suffix of a contender that also hedges: {@code HedgingPolicy} at p95, 5% budget. */
+  static final String HEDGED = ".hedged";
 
   boolean isOracle() {
     return strategy == null;
+  }
+
+  boolean hedged() {
+    return name.endsWith(HEDGED);
   }
 
   /** Every strategy factory of {@link Strategy}, then the oracle. */
@@ -38,6 +44,8 @@ record Contender(String name, @Nullable Strategy strategy) {
     for (Strategy s : strategies) {
       all.add(new Contender("lbclient." + s.name(), s));
     }
+    all.add(new Contender(DEFAULT + HEDGED, Strategy.powerOfTwoChoices()));
+    all.add(new Contender(ROUND_ROBIN + HEDGED, Strategy.roundRobin()));
     all.add(new Contender(ORACLE, null));
     return List.copyOf(all);
   }

@@ -3,6 +3,8 @@ package dev.lbclient.lab;
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
 import dev.lbclient.EndpointStats;
+import dev.lbclient.Hedging;
+import dev.lbclient.HedgingPolicy;
 import dev.lbclient.LabAccess;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.LoadBalancerListener;
@@ -42,7 +44,10 @@ import org.jspecify.annotations.Nullable;
  * virtual clock. A request still unanswered at its timeout fails then (its lease with it). With
  * retries, a failed attempt is retried on another endpoint ({@code lb.pick(context, tried)})
  * after a full-jitter backoff from the policy, if attempts remain and {@code
- * lb.retryThrottle().tryRetry()} allows it; the timeout bounds the whole request.
+ * lb.retryThrottle().tryRetry()} allows it; the timeout bounds the whole request. A hedged
+ * contender also sends, after {@code lb.hedging().delayNanos()} without an answer, one more
+ * attempt to an endpoint not tried yet if the hedging budget allows; the first answer wins and the
+ * others are cancelled (a queued one leaves its queue, one in service still runs to its end).
  *
  * <p><b>Oracle.</b> The oracle skips the load balancer's picker and sends each attempt to the
  * server with the shortest expected delay, knowing every server's queue, workers and current
@@ -162,6 +167,9 @@ final class SimRun implements Scenario.Cluster {
           .ticker(clock)
           .retryPolicy(retryPolicy)
           .listener(listener);
+      if (contender.hedged()) {
+        b.hedging(HedgingPolicy.builder().delayPercentile(95).build());
+      }
       LabAccess.seededRng(b, mix(clientSeed + 1));
       LabAccess.timer(b, this::scheduleTimer);
       String zone = scenario.clientZones.isEmpty() ? null : scenario.clientZones.get(k);
@@ -242,6 +250,11 @@ final class SimRun implements Scenario.Cluster {
     c.lb.retryThrottle().onRequest();
     schedule(now + scenario.timeoutNanos, () -> timeout(r));
     dispatch(r);
+    Hedging hedging = c.lb.hedging();
+    if (hedging != null) {
+      hedging.onRequest();
+      scheduleHedge(r, hedging);
+    }
     long next = now + interarrival(c);
     if (next < scenario.durationNanos) {
       schedule(next, () -> arrive(c));
@@ -262,11 +275,36 @@ final class SimRun implements Scenario.Cluster {
     return lo;
   }
 
+  private void scheduleHedge(Request r, Hedging hedging) {
+    long delay = hedging.delayNanos();
+    if (delay >= 0 && r.attempts < hedging.policy().maxAttempts()) {
+      schedule(clock.now() + delay, () -> hedge(r, hedging));
+    }
+  }
+
+  /** The hedge delay passed: one more attempt, to an endpoint not tried yet, if allowed. */
+  private void hedge(Request r, Hedging hedging) {
+    if (r.done || r.live.isEmpty()) {
+      return; // answered, or between a failure and its retry
+    }
+    Pick pick;
+    try {
+      pick = r.client.lb.pick(r.context, r.tried);
+    } catch (NoEndpointAvailableException e) {
+      return;
+    }
+    if (r.tried.contains(pick.endpoint()) || !hedging.tryHedge()) {
+      pick.cancel();
+      return;
+    }
+    send(r, pick, byAddress.get(pick.endpoint().address()), ++r.attempts);
+    scheduleHedge(r, hedging);
+  }
+
   private void dispatch(Request r) {
     if (r.done) {
       return;
     }
-    long now = clock.now();
     int number = ++r.attempts;
     Server server;
     Pick pick = null;
@@ -287,11 +325,16 @@ final class SimRun implements Scenario.Cluster {
       complete(r, false);
       return;
     }
-    r.tried.add(server.endpoint);
-    attempts++;
     if (number > 1) {
       retries++;
     }
+    send(r, pick, server, number);
+  }
+
+  private void send(Request r, @Nullable Pick pick, Server server, int number) {
+    long now = clock.now();
+    r.tried.add(server.endpoint);
+    attempts++;
     int bucket = (int) (now / bucketNanos);
     if (bucket < LOAD_BUCKETS) {
       load[bucket][server.slot]++;
@@ -303,8 +346,8 @@ final class SimRun implements Scenario.Cluster {
         }
       }
     }
-    Attempt a = new Attempt(r, server, pick, number);
-    r.current = a;
+    Attempt a = new Attempt(r, server, pick, number, now);
+    r.live.add(a);
     if (server.state == Server.State.DOWN) {
       schedule(now + REFUSED_NANOS, () -> outcome(a, REFUSED));
     } else if (server.hasFreeWorker()) {
@@ -357,15 +400,34 @@ final class SimRun implements Scenario.Cluster {
     }
     a.finished = true;
     Request r = a.request;
+    r.live.remove(a);
     if (failure == null) {
       if (a.pick != null) {
         a.pick.success();
+        Hedging hedging = r.client.lb.hedging();
+        if (hedging != null) {
+          hedging.recordLatency(clock.now() - a.start);
+        }
       }
+      for (Attempt loser : r.live) {
+        loser.finished = true;
+        if (loser.queued) {
+          loser.abandoned = true;
+          loser.server.abandonedQueued++;
+        }
+        if (loser.pick != null) {
+          loser.pick.cancel();
+        }
+      }
+      r.live.clear();
       complete(r, true);
       return;
     }
     if (a.pick != null) {
       a.pick.failure(failure);
+    }
+    if (!r.live.isEmpty()) {
+      return; // a hedge is still out
     }
     if (r.attempts < retryPolicy.maxAttempts() && r.client.lb.retryThrottle().tryRetry()) {
       schedule(clock.now() + backoff(r.client.jitter, r.attempts), () -> dispatch(r));
@@ -378,8 +440,7 @@ final class SimRun implements Scenario.Cluster {
     if (r.done) {
       return;
     }
-    Attempt a = r.current;
-    if (a != null && !a.finished) {
+    for (Attempt a : r.live) {
       a.finished = true;
       if (a.queued) {
         a.abandoned = true;
@@ -389,6 +450,7 @@ final class SimRun implements Scenario.Cluster {
         a.pick.failure(TIMEOUT);
       }
     }
+    r.live.clear();
     complete(r, false);
   }
 
@@ -580,7 +642,8 @@ final class SimRun implements Scenario.Cluster {
     final RequestContext context;
     final List<Endpoint> tried = new ArrayList<>(2);
     int attempts;
-    @Nullable Attempt current;
+    /** Attempts sent and not answered: one, or more while hedges are out. */
+    final List<Attempt> live = new ArrayList<>(2);
     boolean done;
 
     Request(Client client, long arrival, long seed, RequestContext context) {
@@ -597,6 +660,7 @@ final class SimRun implements Scenario.Cluster {
     final Server server;
     final @Nullable Pick pick;
     final int number;
+    final long start;
     /** Waiting in the server's queue. */
     boolean queued;
     /** The client gave up while it was queued: the server drops it. */
@@ -606,11 +670,12 @@ final class SimRun implements Scenario.Cluster {
     /** Its answer (or the timeout) reached the client. */
     boolean finished;
 
-    Attempt(Request request, Server server, @Nullable Pick pick, int number) {
+    Attempt(Request request, Server server, @Nullable Pick pick, int number, long start) {
       this.request = request;
       this.server = server;
       this.pick = pick;
       this.number = number;
+      this.start = start;
     }
   }
 

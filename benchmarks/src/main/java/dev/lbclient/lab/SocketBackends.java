@@ -83,6 +83,7 @@ final class SocketBackends implements AutoCloseable {
     for (Backend b : backends) {
       b.served.set(0);
       b.dropped.set(0);
+      b.received.set(0);
     }
   }
 
@@ -116,6 +117,9 @@ final class SocketBackends implements AutoCloseable {
     final HttpServer server;
     final AtomicLong served = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
+    final AtomicLong received = new AtomicLong();
+    /** Until this System.nanoTime() no response leaves: the server accepts, then stalls. */
+    private volatile long stallUntilNanos = System.nanoTime();
     // Guarded by this.
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
     private final SplittableRandom rng;
@@ -136,6 +140,16 @@ final class SocketBackends implements AutoCloseable {
       return server.getAddress().getPort();
     }
 
+    /**
+     * From {@code inNanos} from now, for {@code forNanos}, the server stalls: it still accepts
+     * and reads requests but answers none (a process stopped with SIGSTOP, a full GC, a dead
+     * disk); when the stall ends it answers what it holds, late.
+     */
+    void stall(long inNanos, long forNanos) {
+      timer.schedule(() -> stallUntilNanos = System.nanoTime() + forNanos, inNanos,
+          TimeUnit.NANOSECONDS);
+    }
+
     synchronized boolean isIdle() {
       return busy == 0 && queue.isEmpty();
     }
@@ -144,6 +158,7 @@ final class SocketBackends implements AutoCloseable {
       try (InputStream in = exchange.getRequestBody()) {
         in.readAllBytes();
       }
+      received.incrementAndGet();
       Job job = new Job(exchange, System.nanoTime());
       long serviceNanos;
       synchronized (this) {
@@ -166,6 +181,11 @@ final class SocketBackends implements AutoCloseable {
     }
 
     private void complete(Job job) {
+      long stalled = stallUntilNanos - System.nanoTime();
+      if (stalled > 0) {
+        timer.schedule(() -> complete(job), stalled, TimeUnit.NANOSECONDS);
+        return;
+      }
       respond(job.exchange, 200);
       served.incrementAndGet();
       List<Job> stale = null;

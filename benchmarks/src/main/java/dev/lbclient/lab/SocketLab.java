@@ -1,6 +1,7 @@
 package dev.lbclient.lab;
 
 import dev.lbclient.EndpointSource;
+import dev.lbclient.HedgingPolicy;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.Strategy;
 import dev.lbclient.okhttp.LoadBalancingInterceptor;
@@ -37,7 +38,9 @@ import org.jspecify.annotations.Nullable;
  *   --smoke             slow-node only, 0.3 s warm-up + 1 s per target at a quarter of the rate,
  *                       every target whose tools exist; output to benchmarks/target/lab-sockets-smoke
  *   --out DIR           output directory (default benchmarks/results)
- *   --scenarios a,b     a subset of: slow-node, uniform
+ *   --scenarios a,b     a subset of: slow-node, uniform, stall (uniform, but b0 stalls: it
+ *                       accepts and answers nothing for min(10 s, duration / 2) from a quarter
+ *                       of the measured time)
  *   --targets x,y       a subset of the targets (default: all; those whose binary is missing are
  *                       skipped with a message)
  *   --duration S        measured seconds per target (default 10)
@@ -61,7 +64,7 @@ public final class SocketLab {
   static final List<String> TARGETS = List.of(
       DIRECT,
       "lbclient.powerOfTwoChoices", "lbclient.roundRobin", "lbclient.leastConnections",
-      "lbclient.leastTime",
+      "lbclient.leastTime", "lbclient.powerOfTwoChoices" + Contender.HEDGED,
       "haproxy.leastconn", "haproxy.roundrobin",
       "nginx.least_conn", "nginx.roundrobin");
 
@@ -85,7 +88,9 @@ public final class SocketLab {
   static final Duration MEDIAN = Duration.ofMillis(40);
   static final double SIGMA = 0.5;
   static final double UTILIZATION = 0.6;
-  static final List<String> SCENARIOS = List.of("slow-node", "uniform");
+  static final List<String> SCENARIOS = List.of("slow-node", "uniform", "stall");
+  /** The stall scenario's stall, at most (shorter when half the measured time is shorter). */
+  static final Duration STALL = Duration.ofSeconds(10);
 
   static Scenario scenario(String name, double rateScale) {
     ServiceTime fast = ServiceTime.lognormal(MEDIAN, SIGMA);
@@ -102,11 +107,14 @@ public final class SocketLab {
             + " ms sigma " + SIGMA + "; b0 10x slower (median " + MEDIAN.toMillis() * 10 + " ms)";
         break;
       case "uniform":
+      case "stall":
         for (int i = 0; i < SERVERS; i++) {
           pool.add(new SocketBackends.Spec("b" + i, fast, SLOTS));
         }
         description = SERVERS + " x " + SLOTS + " slots, lognormal median " + MEDIAN.toMillis()
-            + " ms sigma " + SIGMA;
+            + " ms sigma " + SIGMA + (name.equals("stall") ? "; b0 stalls (accepts, never"
+            + " answers) for min(" + STALL.toSeconds() + " s, duration / 2) from duration / 4"
+            : "");
         break;
       default:
         throw new IllegalArgumentException(
@@ -264,10 +272,15 @@ public final class SocketLab {
       if (target.equals(DIRECT)) {
         url = HttpUrl.get("http://127.0.0.1:" + direct.port() + "/work");
       } else if (target.startsWith("lbclient.")) {
-        LoadBalancer lb = LoadBalancer.builder(SERVICE)
+        boolean hedged = target.endsWith(Contender.HEDGED);
+        LoadBalancer.Builder b = LoadBalancer.builder(SERVICE)
             .endpoints(EndpointSource.of(pool.toArray(new String[0])))
-            .strategy(strategy(target.substring("lbclient.".length())))
-            .build();
+            .strategy(strategy(target.substring("lbclient.".length(),
+                target.length() - (hedged ? Contender.HEDGED.length() : 0))));
+        if (hedged) {
+          b.hedging(HedgingPolicy.builder().delayPercentile(95).build());
+        }
+        LoadBalancer lb = b.build();
         closers.add(lb);
         client = base.newBuilder()
             .addInterceptor(LoadBalancingInterceptor.builder().service(SERVICE, lb).build())
@@ -293,6 +306,9 @@ public final class SocketLab {
       long warmup = (long) (o.warmupSeconds * 1e9);
       long duration = (long) (o.durationSeconds * 1e9);
       long max = (long) Math.ceil(scenario.rps * (o.warmupSeconds + o.durationSeconds) * 2) + 100;
+      if (scenario.name.equals("stall")) {
+        servers.get(0).stall(warmup + duration / 4, Math.min(STALL.toNanos(), duration / 2));
+      }
       OpenLoop.Result result = OpenLoop.run(client, request, scenario.rps, warmup, duration,
           o.seed * 7919 + SCENARIOS.indexOf(scenario.name), max,
           CALL_TIMEOUT.toMillis() + 2000);
@@ -307,6 +323,13 @@ public final class SocketLab {
           dropped += servers.get(i).dropped.get();
         }
       }
+      long received = 0;
+      for (SocketBackends.Backend s : servers) {
+        received += s.received.get();
+      }
+      System.out.printf(Locale.ROOT, "%-10s %-28s max=%.2f ms | attempts per call %.4f%n",
+          scenario.name, target, result.latencyMicros().getMaxValue() / 1000.0,
+          (double) received / Math.max(1, result.sent()));
       return new Row(scenario.name, target, result, served, dropped);
     } finally {
       for (int i = closers.size() - 1; i >= 0; i--) {

@@ -40,7 +40,7 @@ final class BalancedCall {
    * deadline is a little late; a cancellation this close to it (at most a quarter of the timeout)
    * is taken for the timeout firing.
    */
-  private static final long TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+  static final long TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
   private final Interceptor.Chain chain;
   private final LoadBalancer lb;
@@ -57,12 +57,15 @@ final class BalancedCall {
   private final long deadlineNanos;
   private final long timeoutSlackNanos;
   private final List<Endpoint> tried;
+  /** The lease a {@link HedgedCall} assigned to this attempt: sent there once, never retried. */
+  private final @Nullable Pick assigned;
   private final List<IOException> earlier = new ArrayList<>(0);
   private @Nullable RetryRefusedException refusal;
   private long backoffNanos;
 
   BalancedCall(Interceptor.Chain chain, LoadBalancer lb, String host, Sleeper sleeper,
-      EndpointDnsCache dnsCache) {
+      EndpointDnsCache dnsCache, @Nullable Pick assigned) {
+    this.assigned = assigned;
     this.chain = chain;
     this.lb = lb;
     this.host = host;
@@ -98,7 +101,9 @@ final class BalancedCall {
   }
 
   Response run() throws IOException {
-    lb.retryThrottle().onRequest();
+    if (assigned == null) {
+      lb.retryThrottle().onRequest();
+    }
     Interceptor.Chain direct = chain.withProxy(Proxy.NO_PROXY);
     if (!idempotent) {
       // OkHttp's own recovery re-sends any method after a failure on a reused connection, even
@@ -112,7 +117,8 @@ final class BalancedCall {
       for (int attempt = 1; ; attempt++) {
         Pick pick;
         try {
-          pick = tried.isEmpty() ? lb.pick(context) : lb.pick(context, tried);
+          pick = assigned != null ? assigned
+              : tried.isEmpty() ? lb.pick(context) : lb.pick(context, tried);
         } catch (NoEndpointAvailableException | IllegalStateException e) {
           if (retained != null) {
             Response last = retained;
@@ -226,7 +232,7 @@ final class BalancedCall {
    */
   private boolean mayRetry(int attempt, Endpoint endpoint, IOException cause) {
     RetryPolicy policy = lb.retryPolicy();
-    if (attempt >= policy.maxAttempts() || call.isCanceled()) {
+    if (assigned != null || attempt >= policy.maxAttempts() || call.isCanceled()) {
       return false;
     }
     long backoff = policy.backoffNanos(attempt);

@@ -3,16 +3,22 @@ package dev.lbclient.okhttp;
 import static java.util.Objects.requireNonNull;
 
 import dev.lbclient.Endpoint;
+import dev.lbclient.Hedging;
 import dev.lbclient.LoadBalancer;
+import dev.lbclient.Pick;
 import dev.lbclient.RequestContext;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
+import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
@@ -73,6 +79,17 @@ import org.jspecify.annotations.Nullable;
  * send the request again after a failure on a reused connection even once the server has read
  * it; OkHttp still checks a pooled connection's health before it sends such a request on it.
  *
+ * <p><b>Hedged requests</b>, when the load balancer has a {@link dev.lbclient.HedgingPolicy}: for
+ * idempotent methods with a replayable body, each attempt is a clone of the caller's call (so
+ * application interceptors registered before this one see each attempt). The first runs on the
+ * calling thread; after the policy's delay without an answer, a hedge to an endpoint not tried
+ * yet is enqueued on the client's {@code Dispatcher} (it counts against {@code
+ * maxRequestsPerHost}, by logical host: raise it for hedged services), while attempts, the
+ * hedging budget and the call's timeout allow. The first response wins, whatever its status; the
+ * other clones are cancelled and count as cancelled. Every clone has the caller's deadline, and
+ * cancelling the caller's call cancels them. A failure with no attempt outstanding is retried
+ * under the retry policy as above.
+ *
  * <p><b>Which endpoint served a response</b>: {@link #endpointOf(Response)}. For hashing
  * strategies, tag the request with a {@link RequestContext}: {@code new
  * Request.Builder().tag(RequestContext.class, RequestContext.withKey(userId))}.
@@ -93,6 +110,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private final Map<String, LoadBalancer> services;
   private final Sleeper sleeper;
   private final EndpointDnsCache dnsCache = new EndpointDnsCache();
+  /**
+   * The attempts of hedged calls (clones of the caller's call, by identity) and the lease each
+   * must use; weak, so a clone that never runs does not stay.
+   */
+  private final Map<Call, Pick> assigned = Collections.synchronizedMap(new WeakHashMap<>());
 
   private LoadBalancingInterceptor(Builder b) {
     this.services = Map.copyOf(b.services);
@@ -129,7 +151,16 @@ public final class LoadBalancingInterceptor implements Interceptor {
     if (lb == null) {
       return chain.proceed(request);
     }
-    return new BalancedCall(chain, lb, host, sleeper, dnsCache).run();
+    Hedging hedging = lb.hedging();
+    Pick pick = hedging == null ? null : assigned.remove(chain.call());
+    if (pick == null && hedging != null && !chain.call().isCanceled()
+        && IDEMPOTENT_METHODS.contains(request.method())) {
+      RequestBody body = request.body();
+      if (body == null || (!body.isOneShot() && !body.isDuplex())) {
+        return new HedgedCall(chain, lb, hedging, host, assigned).run();
+      }
+    }
+    return new BalancedCall(chain, lb, host, sleeper, dnsCache, pick).run();
   }
 
   /** Dns instances cached, for tests. */
