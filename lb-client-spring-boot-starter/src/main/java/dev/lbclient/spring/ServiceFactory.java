@@ -89,7 +89,12 @@ final class ServiceFactory {
         try {
           endpoints.add(Endpoint.parse(text));
         } catch (IllegalArgumentException e) {
-          throw LbClientConfigException.of(p + "endpoints[" + i + "]", "'" + text + "'", e);
+          // The core names the part at fault (port, weight...): keep its words.
+          String core = String.valueOf(e.getMessage());
+          String property = p + "endpoints[" + i + "]";
+          throw new LbClientConfigException(core.startsWith("endpoint: ")
+              ? property + core.substring("endpoint".length())
+              : property + ": '" + text + "', " + core, e);
         }
       }
       return EndpointSource.of(endpoints.toArray(new Endpoint[0]));
