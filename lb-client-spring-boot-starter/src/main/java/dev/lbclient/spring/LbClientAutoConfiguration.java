@@ -1,7 +1,6 @@
 package dev.lbclient.spring;
 
 import dev.lbclient.micrometer.LoadBalancerMetrics;
-import dev.lbclient.okhttp.LoadBalancingInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,15 +47,14 @@ public class LbClientAutoConfiguration {
   @ConditionalOnClass(OkHttpClient.class)
   static class OkHttpConfiguration {
     @Bean
+    BalancedOkHttp lbClientBalancedOkHttp(LoadBalancers loadBalancers) {
+      return new BalancedOkHttp(loadBalancers);
+    }
+
+    @Bean
     @ConditionalOnMissingBean(name = "lbClientOkHttpClient")
-    OkHttpClient lbClientOkHttpClient(LoadBalancers loadBalancers) {
-      OkHttpClient.Builder client = new OkHttpClient.Builder();
-      if (!loadBalancers.asMap().isEmpty()) {
-        LoadBalancingInterceptor.Builder interceptor = LoadBalancingInterceptor.builder();
-        loadBalancers.asMap().forEach(interceptor::service);
-        client.addInterceptor(interceptor.build());
-      }
-      return client.build();
+    OkHttpClient lbClientOkHttpClient(BalancedOkHttp balanced) {
+      return balanced.client();
     }
   }
 

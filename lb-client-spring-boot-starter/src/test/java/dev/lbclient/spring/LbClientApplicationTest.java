@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -96,6 +97,7 @@ class LbClientApplicationTest {
   @Autowired MeterRegistry meterRegistry;
   @Autowired LbClientEndpoint endpoint;
   @Autowired @Qualifier("lbclientHealthContributor") CompositeHealthContributor health;
+  @Autowired HealthEndpoint healthEndpoint;
 
   @Test
   void restClientAndRestTemplate_spreadCallsEvenlyOverTheBackends() throws Exception {
@@ -139,6 +141,10 @@ class LbClientApplicationTest {
     var h = indicator.health();
     assertThat(h.getStatus()).isEqualTo(Status.UP);
     assertThat(h.getDetails()).hasSize(2 + 3).containsEntry("strategy", "roundRobin");
+    // Boot's own health endpoint finds the contributor under "lbclient", one child per service.
+    assertThat(healthEndpoint.healthForPath("lbclient", "orders").getStatus()).isEqualTo(Status.UP);
+    assertThat(healthEndpoint.healthForPath("lbclient").getStatus()).isEqualTo(Status.UP);
+
     Map<String, Object> view = endpoint.services();
     assertThat(view).containsOnlyKeys("orders");
     @SuppressWarnings("unchecked")

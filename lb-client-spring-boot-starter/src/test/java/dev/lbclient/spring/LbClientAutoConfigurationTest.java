@@ -67,6 +67,17 @@ class LbClientAutoConfigurationTest {
   }
 
   @Test
+  void okHttpClient_threadsReleasedWithTheContext() {
+    OkHttpClient[] kept = new OkHttpClient[1];
+    runner.withPropertyValues(ORDERS + "endpoints=127.0.0.1:8081")
+        .run(context -> {
+          kept[0] = context.getBean("lbClientOkHttpClient", OkHttpClient.class);
+          assertThat(kept[0].dispatcher().executorService().isShutdown()).isFalse();
+        });
+    assertThat(kept[0].dispatcher().executorService().isShutdown()).isTrue();
+  }
+
+  @Test
   void disabled_noBeans() {
     runner.withPropertyValues("lbclient.enabled=false", ORDERS + "endpoints=127.0.0.1:8081")
         .run(context -> assertThat(context).doesNotHaveBean(LoadBalancer.class)
