@@ -36,7 +36,8 @@ class PublicApiTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"lb-client-api", "lb-client-dns", "lb-client-okhttp", "lb-client-grpc",
-      "lb-client-micrometer", "lb-client-kubernetes", "lb-client-xds", "lb-client-zookeeper"})
+      "lb-client-micrometer", "lb-client-server", "lb-client-spring-boot-starter",
+      "lb-client-kubernetes", "lb-client-xds", "lb-client-zookeeper"})
   void publicApi_isTheCommittedList(String module) throws Exception {
     List<String> actual = api(classesOf(module));
     Path list = LISTS.resolve(module + ".txt");
