@@ -18,7 +18,7 @@ class LbClientPropertiesErrorTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "strategy=fastest|lbclient.services.orders.strategy: fastest (expected one of: roundRobin, weightedRoundRobin, leastConnections, leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight, consistentHash, ipHash, random, consistentHash.boundedLoad(<factor > 1>))",
+      "strategy=fastest|lbclient.services.orders.strategy: fastest (expected one of: roundRobin, weightedRoundRobin, leastConnections, leastTime, powerOfTwoChoices, powerOfTwoChoices.inFlight, consistentHash, ipHash, random, weightedByLoadReports, consistentHash.boundedLoad(<factor > 1>))",
       "endpoints=127.0.0.1:8081,nohost:99999|lbclient.services.orders.endpoints[1]: 'nohost:99999', port: 99999 (expected: 1..65535)",
       "endpoints=orders|lbclient.services.orders.endpoints[0]: 'orders' (expected: host:port or [ipv6]:port, e.g. 10.0.0.1:8080)",
       "retry.max-attempts=0|lbclient.services.orders.retry.max-attempts: 0 (expected: 1..10)",
