@@ -2,6 +2,8 @@ package dev.lbclient.lab;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.lbclient.LoadReport;
+import dev.lbclient.server.ServerLoadTracker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +28,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>No thread is blocked per request: the JDK server's dispatcher thread runs the handler, which
  * only queues the exchange; a shared {@link ScheduledThreadPoolExecutor} sends the response when
  * the service time has passed, with the exchange kept open meanwhile.
+ *
+ * <p>Each server reports its load in every response, as a server using lb-client-server does: a
+ * {@link ServerLoadTracker} counts each request from its arrival to its response (in-flight,
+ * latency, rate, errors), with the server's own busy fraction of its workers as its application
+ * utilization (the process's CPU is shared by every backend and the client here, so it says
+ * nothing about one server), written as an {@code endpoint-load-metrics} header.
  */
 final class SocketBackends implements AutoCloseable {
   static final byte[] BODY = "ok: a small body from the lab backend\n".getBytes(StandardCharsets.UTF_8);
@@ -124,10 +132,14 @@ final class SocketBackends implements AutoCloseable {
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
     private final SplittableRandom rng;
     private int busy;
+    final ServerLoadTracker tracker;
 
     Backend(Spec spec, long seed) throws IOException {
       this.spec = spec;
       this.rng = new SplittableRandom(seed);
+      this.tracker = ServerLoadTracker.builder()
+          .applicationUtilization(this::busyFraction)
+          .build();
       this.server = HttpServer.create(
           new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1024);
       server.createContext("/work", this::accept);
@@ -150,6 +162,10 @@ final class SocketBackends implements AutoCloseable {
           TimeUnit.NANOSECONDS);
     }
 
+    private synchronized double busyFraction() {
+      return busy / (double) spec.slots();
+    }
+
     synchronized boolean isIdle() {
       return busy == 0 && queue.isEmpty();
     }
@@ -159,7 +175,7 @@ final class SocketBackends implements AutoCloseable {
         in.readAllBytes();
       }
       received.incrementAndGet();
-      Job job = new Job(exchange, System.nanoTime());
+      Job job = new Job(exchange, System.nanoTime(), tracker.begin());
       long serviceNanos;
       synchronized (this) {
         if (busy >= spec.slots()) {
@@ -186,7 +202,7 @@ final class SocketBackends implements AutoCloseable {
         timer.schedule(() -> complete(job), stalled, TimeUnit.NANOSECONDS);
         return;
       }
-      respond(job.exchange, 200);
+      respond(job, 200);
       served.incrementAndGet();
       List<Job> stale = null;
       Job next = null;
@@ -212,12 +228,18 @@ final class SocketBackends implements AutoCloseable {
       if (stale != null) {
         for (Job s : stale) {
           dropped.incrementAndGet();
-          respond(s.exchange, 503);
+          respond(s, 503);
         }
       }
       if (next != null) {
         schedule(next, serviceNanos);
       }
+    }
+
+    private void respond(Job job, int status) {
+      job.exchange.getResponseHeaders().set(LoadReport.HEADER, tracker.headerValue());
+      tracker.end(job.trackerStart, status >= 500);
+      SocketBackends.respond(job.exchange, status);
     }
 
     @Override
@@ -241,5 +263,5 @@ final class SocketBackends implements AutoCloseable {
     }
   }
 
-  private record Job(HttpExchange exchange, long arrivedNanos) {}
+  private record Job(HttpExchange exchange, long arrivedNanos, long trackerStart) {}
 }

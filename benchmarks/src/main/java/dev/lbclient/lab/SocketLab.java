@@ -65,6 +65,7 @@ public final class SocketLab {
       DIRECT,
       "lbclient.powerOfTwoChoices", "lbclient.roundRobin", "lbclient.leastConnections",
       "lbclient.leastTime", "lbclient.powerOfTwoChoices" + Contender.HEDGED,
+      "lbclient.weightedByLoadReports",
       "haproxy.leastconn", "haproxy.roundrobin",
       "nginx.least_conn", "nginx.roundrobin");
 
@@ -359,6 +360,8 @@ public final class SocketLab {
         return Strategy.leastTime();
       case "random":
         return Strategy.random();
+      case "weightedByLoadReports":
+        return Strategy.weightedByLoadReports();
       default:
         throw new IllegalArgumentException("lbclient strategy: " + name);
     }
