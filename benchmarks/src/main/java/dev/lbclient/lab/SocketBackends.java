@@ -31,9 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each server reports its load in every response, as a server using lb-client-server does: a
  * {@link ServerLoadTracker} counts each request from its arrival to its response (in-flight,
- * latency, rate, errors), with the server's own busy fraction of its workers as its application
- * utilization (the process's CPU is shared by every backend and the client here, so it says
- * nothing about one server), written as an {@code endpoint-load-metrics} header.
+ * latency, rate, errors), with the busy fraction of the server's workers over half-second windows
+ * as its application utilization (the process's CPU is shared by every backend and the client
+ * here, so it says nothing about one server), written as an {@code endpoint-load-metrics} header.
  */
 final class SocketBackends implements AutoCloseable {
   static final byte[] BODY = "ok: a small body from the lab backend\n".getBytes(StandardCharsets.UTF_8);
@@ -49,6 +49,9 @@ final class SocketBackends implements AutoCloseable {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
   }
+
+  /** The window a backend's reported utilization is measured over. */
+  static final long UTILIZATION_WINDOW_NANOS = 500_000_000L;
 
   private final List<Backend> backends = new ArrayList<>();
   private final ScheduledThreadPoolExecutor timer;
@@ -162,8 +165,34 @@ final class SocketBackends implements AutoCloseable {
           TimeUnit.NANOSECONDS);
     }
 
+    // Busy worker-time, integrated, for the utilization the server reports. Guarded by this.
+    private long busyIntegralNanos;
+    private long lastBusyChangeNanos = System.nanoTime();
+    private long windowStartNanos = lastBusyChangeNanos;
+    private long windowStartIntegral;
+    private double utilization;
+
+    /** Counts {@code delta} more busy workers from now; under this. */
+    private void busy(int delta) {
+      long now = System.nanoTime();
+      busyIntegralNanos += busy * (now - lastBusyChangeNanos);
+      lastBusyChangeNanos = now;
+      busy += delta;
+    }
+
+    /**
+     * The busy fraction of the workers over the last whole half-second window, as a server
+     * reports its CPU over an interval (a snapshot of busy workers would swing from call to call).
+     */
     private synchronized double busyFraction() {
-      return busy / (double) spec.slots();
+      busy(0);
+      long elapsed = lastBusyChangeNanos - windowStartNanos;
+      if (elapsed >= UTILIZATION_WINDOW_NANOS) {
+        utilization = (busyIntegralNanos - windowStartIntegral) / (spec.slots() * (double) elapsed);
+        windowStartNanos = lastBusyChangeNanos;
+        windowStartIntegral = busyIntegralNanos;
+      }
+      return utilization;
     }
 
     synchronized boolean isIdle() {
@@ -182,7 +211,7 @@ final class SocketBackends implements AutoCloseable {
           queue.addLast(job);
           return;
         }
-        busy++;
+        busy(1);
         serviceNanos = sample();
       }
       schedule(job, serviceNanos);
@@ -209,7 +238,7 @@ final class SocketBackends implements AutoCloseable {
       long serviceNanos = 0;
       long now = System.nanoTime();
       synchronized (this) {
-        busy--;
+        busy(-1);
         Job j;
         while ((j = queue.pollFirst()) != null) {
           if (now - j.arrivedNanos >= deadlineNanos) {
@@ -220,7 +249,7 @@ final class SocketBackends implements AutoCloseable {
             continue;
           }
           next = j;
-          busy++;
+          busy(1);
           serviceNanos = sample();
           break;
         }
