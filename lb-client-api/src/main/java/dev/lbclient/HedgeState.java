@@ -1,6 +1,7 @@
 package dev.lbclient;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@link Hedging} of one load balancer: the hedging budget, the recent latency window and
@@ -21,6 +22,8 @@ final class HedgeState implements Hedging {
   /** The percentile delay last computed (-1: too few samples) and when, as ticker readings. */
   private final AtomicLong cached = new AtomicLong(-1);
   private final AtomicLong cachedAt;
+  private final LongAdder allowed = new LongAdder();
+  private final LongAdder refused = new LongAdder();
 
   HedgeState(HedgingPolicy policy, Ticker ticker, Timer timer) {
     this.policy = policy;
@@ -59,7 +62,19 @@ final class HedgeState implements Hedging {
 
   @Override
   public boolean tryHedge() {
-    return budget.tryRetry();
+    boolean ok = budget.tryRetry();
+    (ok ? allowed : refused).increment();
+    return ok;
+  }
+
+  @Override
+  public long hedgesAllowed() {
+    return allowed.sum();
+  }
+
+  @Override
+  public long hedgesRefused() {
+    return refused.sum();
   }
 
   @Override

@@ -26,6 +26,12 @@ public interface Hedging {
   /** Takes one hedge from the budget; false when the budget is spent. */
   boolean tryHedge();
 
+  /** Hedges the budget allowed so far: {@link #tryHedge()} calls that returned true. */
+  long hedgesAllowed();
+
+  /** Hedges the budget refused so far: {@link #tryHedge()} calls that returned false. */
+  long hedgesRefused();
+
   /** Records the latency of one successful attempt, for the delay percentile. */
   void recordLatency(long nanos);
 

@@ -265,6 +265,10 @@ class HedgingTest {
     // Request 21: 2 > 5% of 21, refused.
     assertThat(slowCall(lb)).isEqualTo(1);
     assertThat(sum(lb, "inFlight")).isZero();
+    Hedging h = lb.hedging();
+    assertThat(h).isNotNull();
+    assertThat(h.hedgesAllowed()).isEqualTo(1);
+    assertThat(h.hedgesRefused()).isEqualTo(2);
     lb.close();
   }
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointStats;
+import dev.lbclient.Hedging;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.LoadBalancerListener;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -131,6 +132,17 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
             l -> l.sourceStatus().consecutiveFailures())
         .tags(tags).description("Failed endpoint source refreshes in a row")
         .strongReference(true).register(registry));
+    Hedging hedging = lb.hedging();
+    if (hedging != null) {
+      serviceMeters.add(FunctionCounter.builder("lbclient.hedges", hedging,
+              Hedging::hedgesAllowed)
+          .tags(tags.and("result", "sent")).description("Hedged attempts the budget allowed")
+          .register(registry));
+      serviceMeters.add(FunctionCounter.builder("lbclient.hedges", hedging,
+              Hedging::hedgesRefused)
+          .tags(tags.and("result", "refused")).description("Hedges the budget refused")
+          .register(registry));
+    }
   }
 
   private static double usable(LoadBalancer lb) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lbclient.Endpoint;
 import dev.lbclient.EndpointSource;
+import dev.lbclient.Hedging;
+import dev.lbclient.HedgingPolicy;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.LoadBalancerListener;
 import dev.lbclient.MutableEndpointSource;
@@ -14,6 +16,7 @@ import dev.lbclient.Strategy;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -119,6 +122,37 @@ class LoadBalancerMetricsTest {
     assertThat(registry.get("lbclient.pool.usable").gauge().value()).isEqualTo(2);
     assertThat(registry.get("lbclient.source.stale").gauge().value()).isEqualTo(0);
     held.close();
+  }
+
+  @Test
+  void hedges_countedAsSentAndRefused_onlyWithHedging() throws Exception {
+    LoadBalancer plain = LoadBalancer.builder("plain")
+        .endpoints(EndpointSource.of("10.0.0.1:80"))
+        .listener(LoadBalancerMetrics.of(registry))
+        .build();
+    LoadBalancer hedged = LoadBalancer.builder("hedged")
+        .endpoints(EndpointSource.of("10.0.0.1:80", "10.0.0.2:80"))
+        .hedging(HedgingPolicy.builder().delay(Duration.ofMillis(10)).build())
+        .listener(LoadBalancerMetrics.of(registry))
+        .build();
+    awaitEvents(plain);
+    awaitEvents(hedged);
+    Hedging h = hedged.hedging();
+    assertThat(h).isNotNull();
+    for (int i = 0; i < 20; i++) {
+      h.onRequest();
+    }
+    // 5% of 20 requests: one hedge allowed, the next refused.
+    assertThat(h.tryHedge()).isTrue();
+    assertThat(h.tryHedge()).isFalse();
+
+    assertThat(registry.get("lbclient.hedges").tags("service", "hedged", "result", "sent")
+        .functionCounter().count()).isEqualTo(1);
+    assertThat(registry.get("lbclient.hedges").tags("service", "hedged", "result", "refused")
+        .functionCounter().count()).isEqualTo(1);
+    assertThat(registry.find("lbclient.hedges").tags("service", "plain").meters()).isEmpty();
+    plain.close();
+    hedged.close();
   }
 
   @Test
