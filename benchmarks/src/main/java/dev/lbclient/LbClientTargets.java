@@ -78,7 +78,7 @@ public final class LbClientTargets {
       long latencyNanos = (1 + Long.remainderUnsigned(h >>> 2, 20)) * 1_000_000L;
       states[i].recordSuccess(latencyNanos, PICKER_NOW - 1_000_000L);
       for (int k = 0; k < inFlight; k++) {
-        states[i].acquire();
+        states[i].acquire(0L);
       }
     }
     return states;

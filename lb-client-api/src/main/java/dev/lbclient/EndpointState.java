@@ -182,10 +182,6 @@ final class EndpointState implements EndpointStats {
     return Float.intBitsToFloat((int) (ewma >>> 32));
   }
 
-  void acquire() {
-    IN_FLIGHT.getAndAdd(this, 1);
-  }
-
   /** One more call, started at {@code nowNanos}; notes a busy period's start before counting. */
   void acquire(long nowNanos) {
     if (inFlight == 0) {
@@ -303,13 +299,6 @@ final class EndpointState implements EndpointStats {
     reported = ReportedLoad.next(reported, report, nowNanos);
   }
 
-  /** The in-flight calls the server last reported, or -1 without a fresh report that has them. */
-  int reportedInFlight(long nowNanos) {
-    ReportedLoad r = reported;
-    LoadReport fresh = r == null ? null : r.fresh(nowNanos);
-    return fresh == null ? -1 : fresh.inFlight();
-  }
-
   /** Counts a failure; returns the failures in a row, this one included. */
   int failureInARow() {
     return (int) STREAK.getAndAdd(this, 1) + 1;
@@ -351,13 +340,6 @@ final class EndpointState implements EndpointStats {
   boolean usable(long nowNanos) {
     return !ejected && !unhealthy && !penalized
         && !(seenBreakerState == CircuitBreaker.State.OPEN && nowNanos - breakerRetryAtNanos < 0);
-  }
-
-  EndpointStatus status(long nowNanos) {
-    return new EndpointStatus(endpoint, ejected || penalized,
-        Math.max(ejected ? Math.max(0, ejectedUntilNanos - nowNanos) : 0,
-            penalized ? Math.max(0, penaltyUntilNanos - nowNanos) : 0), !unhealthy,
-        breakerStateOrNull(), inFlight);
   }
 
   /** ln(1 + n) for n below the table's size. */

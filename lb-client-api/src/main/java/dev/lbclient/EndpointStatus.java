@@ -112,4 +112,12 @@ public final class EndpointStatus {
     }
     return sb.toString();
   }
+
+  /** What {@code s} looks like at {@code nowNanos}. */
+  static EndpointStatus of(EndpointState s, long nowNanos) {
+    return new EndpointStatus(s.endpoint(), s.ejected || s.penalized,
+        Math.max(s.ejected ? Math.max(0, s.ejectedUntilNanos - nowNanos) : 0,
+            s.penalized ? Math.max(0, s.penaltyUntilNanos - nowNanos) : 0), s.isHealthy(),
+        s.breakerStateOrNull(), s.inFlight());
+  }
 }

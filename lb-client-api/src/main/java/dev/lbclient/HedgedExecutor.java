@@ -124,7 +124,7 @@ final class HedgedExecutor {
           if (verdict == ExceptionClassifier.Verdict.NOT_A_FAILURE) {
             a.pick.success();
             cancelAll(a);
-            throw HedgedExecutor.<X>rethrow(error, earlier);
+            throw RetryExecutor.<X>rethrow(error, earlier);
           }
           a.pick.failure(error);
           if (outstanding > 0) {
@@ -132,7 +132,7 @@ final class HedgedExecutor {
             continue;
           }
           if (verdict != ExceptionClassifier.Verdict.RETRYABLE_FAILURE || !retry(a, error)) {
-            throw HedgedExecutor.<X>rethrow(error, earlier);
+            throw RetryExecutor.<X>rethrow(error, earlier);
           }
           earlier.add(error);
         }
@@ -279,26 +279,6 @@ final class HedgedExecutor {
     }
   }
 
-  /**
-   * Throws {@code error} with the earlier attempts' errors attached; the call throws only X or
-   * unchecked exceptions, so the cast is sound.
-   */
-  @SuppressWarnings("unchecked")
-  private static <X extends Exception> X rethrow(Throwable error, List<Throwable> earlier)
-      throws X {
-    for (Throwable e : earlier) {
-      if (e != error) {
-        error.addSuppressed(e);
-      }
-    }
-    if (error instanceof RuntimeException) {
-      throw (RuntimeException) error;
-    }
-    if (error instanceof Error) {
-      throw (Error) error;
-    }
-    throw (X) error;
-  }
 
   /** The default executor: at most 64 daemon threads, idle ones ended after 30 s. */
   private static final class SharedPool {

@@ -43,6 +43,12 @@ final class ReportedLoad {
         running ? previous.weightedSinceNanos : now);
   }
 
+  /** The in-flight calls last reported in {@code r}, or -1 without a fresh report that has them. */
+  static int inFlight(@Nullable ReportedLoad r, long now) {
+    LoadReport fresh = r == null ? null : r.fresh(now);
+    return fresh == null ? -1 : fresh.inFlight();
+  }
+
   /** The latest report, or null once it is {@link #EXPIRY_NANOS} old. */
   @Nullable LoadReport fresh(long now) {
     return now - atNanos < EXPIRY_NANOS ? report : null;

@@ -91,7 +91,7 @@ final class RetryExecutor implements RetryThrottle {
    * unchecked exceptions, so the unchecked cast is sound.
    */
   @SuppressWarnings("unchecked")
-  private static <X extends Exception> X rethrow(Throwable error, List<Throwable> earlier)
+  static <X extends Exception> X rethrow(Throwable error, List<Throwable> earlier)
       throws X {
     for (Throwable e : earlier) {
       if (e != error) {

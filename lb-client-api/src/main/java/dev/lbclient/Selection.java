@@ -197,7 +197,7 @@ final class Selection {
   static List<EndpointStatus> statusOf(EndpointState[] states, long now) {
     List<EndpointStatus> list = new ArrayList<>(states.length);
     for (EndpointState s : states) {
-      list.add(s.status(now));
+      list.add(EndpointStatus.of(s, now));
     }
     return List.copyOf(list);
   }
@@ -220,7 +220,7 @@ final class Selection {
     }
     List<EndpointStatus> list = new ArrayList<>(snap.all.length);
     for (EndpointState s : snap.all) {
-      list.add(s.status(now).withShare(shares.getOrDefault(s, 0.0)));
+      list.add(EndpointStatus.of(s, now).withShare(shares.getOrDefault(s, 0.0)));
     }
     return List.copyOf(list);
   }
@@ -257,7 +257,7 @@ final class Selection {
     List<EndpointStatus> skipped = new ArrayList<>();
     for (EndpointState s : snap.all) {
       if (!s.usable(now)) {
-        skipped.add(s.status(now));
+        skipped.add(EndpointStatus.of(s, now));
       }
     }
     lease.explanation(new PickExplanation(config.serviceName, config.strategy.name(),

@@ -187,9 +187,9 @@ class EndpointStateTest {
 
   @Test
   void load_unmeasuredBusy() {
-    state.acquire();
-    state.acquire();
-    state.acquire();
+    state.acquire(0L);
+    state.acquire(0L);
+    state.acquire(0L);
 
     assertThat(state.peakEwmaLoad(1_000 * MS)).isEqualTo(EndpointState.UNMEASURED_PENALTY + 3);
     assertThat(EndpointState.UNMEASURED_PENALTY).isEqualTo(1e12);
@@ -198,8 +198,8 @@ class EndpointStateTest {
   @Test
   void load_measuredIsCostTimesInFlightPlusOne() {
     state.recordSuccess(20 * MS, 1_000 * MS);
-    state.acquire();
-    state.acquire();
+    state.acquire(0L);
+    state.acquire(0L);
 
     assertThat(state.peakEwmaLoad(1_000 * MS)).isEqualTo(20e6 * 3);
     double decayed = 20e6 * Math.exp(-5_000 / TAU_MS) * 3;
@@ -208,8 +208,8 @@ class EndpointStateTest {
 
   @Test
   void inFlight_acquireAndRelease() {
-    state.acquire();
-    state.acquire();
+    state.acquire(0L);
+    state.acquire(0L);
     state.release();
 
     assertThat(state.inFlight()).isEqualTo(1);
@@ -217,7 +217,7 @@ class EndpointStateTest {
 
   @Test
   void endpoint_updateKeepsCounters() {
-    state.acquire();
+    state.acquire(0L);
     state.recordSuccess(5 * MS, 1_000 * MS);
     Endpoint heavier = Endpoint.of("10.0.0.1", 80).withWeight(5);
 

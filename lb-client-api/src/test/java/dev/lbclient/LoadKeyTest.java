@@ -50,7 +50,7 @@ class LoadKeyTest {
       }
     }
     for (int i = random.nextInt(4); i > 0; i--) {
-      s.acquire();
+      s.acquire(0L);
     }
     return s;
   }

@@ -89,7 +89,7 @@ class LoadReportStrategyTest {
 
     assertThat(LoadReportStrategy.weights(both, expiry - 1)).isNotNull();
     assertThat(LoadReportStrategy.weights(both, expiry)).isNull();
-    assertThat(a.reportedInFlight(expiry)).isEqualTo(-1);
+    assertThat(ReportedLoad.inFlight(a.reported, expiry)).isEqualTo(-1);
 
     a.report(report(100, 0.5), expiry);
     b.report(report(100, 0.25), expiry);
@@ -109,8 +109,8 @@ class LoadReportStrategyTest {
     // the last weight reports still count; the later ones only carry other news
     assertThat(LoadReportStrategy.weights(new EndpointState[] {a, b}, 10 * SECOND))
         .containsExactly(1.0, 1.0);
-    assertThat(a.reportedInFlight(10 * SECOND)).isEqualTo(4);
-    assertThat(b.reportedInFlight(10 * SECOND)).isEqualTo(-1);
+    assertThat(ReportedLoad.inFlight(a.reported, 10 * SECOND)).isEqualTo(4);
+    assertThat(ReportedLoad.inFlight(b.reported, 10 * SECOND)).isEqualTo(-1);
 
     EndpointState fresh = state(3);
     fresh.report(report(0, 0.5), 0);
@@ -181,7 +181,8 @@ class LoadReportStrategyTest {
     assertThat(lb.stats()).hasSize(2);
     for (EndpointStats s : lb.stats()) {
       int expected = s.endpoint().equals(served) ? 9 : -1;
-      assertThat(((EndpointState) s).reportedInFlight(clock.read())).isEqualTo(expected);
+      assertThat(ReportedLoad.inFlight(((EndpointState) s).reported, clock.read()))
+          .isEqualTo(expected);
     }
     lb.close();
   }

@@ -540,7 +540,7 @@ class StrategyDistributionTest {
       DefaultLoadBalancer lb = lb(Strategy.powerOfTwoChoices(load), 42, eps);
       for (int i = 0; i < n; i++) {
         for (int k = 0; k < i; k++) {
-          lb.states()[i].acquire();
+          lb.states()[i].acquire(0L);
         }
       }
       long[] counts = countPicks(lb, eps, 100_000);
@@ -563,7 +563,7 @@ class StrategyDistributionTest {
       DefaultLoadBalancer lb = lb(Strategy.powerOfTwoChoices(), 42, eps);
       for (int i = 0; i < n; i++) {
         for (int k = 0; k < i; k++) {
-          lb.states()[i].acquire();
+          lb.states()[i].acquire(0L);
         }
       }
       long[] counts = countPicks(lb, eps, 100_000);
@@ -579,7 +579,7 @@ class StrategyDistributionTest {
       DefaultLoadBalancer lb = lb(Strategy.powerOfTwoChoices(Strategy.Load.IN_FLIGHT), 1, eps);
       int busiest = n / 2;
       for (int k = 0; k < 3; k++) {
-        lb.states()[busiest].acquire();
+        lb.states()[busiest].acquire(0L);
       }
 
       long[] counts = countPicks(lb, eps, 20_000);
@@ -605,9 +605,9 @@ class StrategyDistributionTest {
       AtomicLong now = new AtomicLong(1_000 * MS);
       Endpoint[] eps = endpoints(2);
       DefaultLoadBalancer lb = lb(Strategy.powerOfTwoChoices(), 1, now, eps);
-      lb.states()[0].acquire();
+      lb.states()[0].acquire(0L);
       lb.states()[1].recordSuccess(500 * MS, now.get());
-      lb.states()[1].acquire();
+      lb.states()[1].acquire(0L);
 
       assertThat(countPicks(lb, eps, 1_000)).containsExactly(0L, 1_000L);
     }
@@ -616,9 +616,9 @@ class StrategyDistributionTest {
     void p2c_loadPerUnitOfWeight() {
       Endpoint[] eps = weighted(3, 1);
       DefaultLoadBalancer lb = lb(Strategy.powerOfTwoChoices(Strategy.Load.IN_FLIGHT), 1, eps);
-      lb.states()[0].acquire();
-      lb.states()[0].acquire();
-      lb.states()[1].acquire();
+      lb.states()[0].acquire(0L);
+      lb.states()[0].acquire(0L);
+      lb.states()[1].acquire(0L);
 
       // 2 / 3 < 1 / 1: the heavier endpoint wins although it has more calls in flight.
       assertThat(countPicks(lb, eps, 1_000)).containsExactly(1_000L, 0L);
@@ -658,7 +658,7 @@ class StrategyDistributionTest {
         double[] loads = new double[n];
         for (int i = 0; i < n; i++) {
           for (int k = 0; k < inFlight[i]; k++) {
-            lb.states()[i].acquire();
+            lb.states()[i].acquire(0L);
           }
           loads[i] = (double) inFlight[i] / weights[i];
         }
@@ -697,7 +697,7 @@ class StrategyDistributionTest {
             s.recordSuccess(latencyMs[i] * MS, now.get());
           }
           for (int k = 0; k < inFlight[i]; k++) {
-            s.acquire();
+            s.acquire(0L);
           }
           double raw = latencyMs[i] == 0
               ? (inFlight[i] == 0 ? 0.0 : 1e12 + inFlight[i])
@@ -731,9 +731,9 @@ class StrategyDistributionTest {
     void leastConnections_respectsWeight() {
       Endpoint[] eps = weighted(3, 1);
       DefaultLoadBalancer lb = lb(Strategy.leastConnections(), 1, eps);
-      lb.states()[0].acquire();
-      lb.states()[0].acquire();
-      lb.states()[1].acquire();
+      lb.states()[0].acquire(0L);
+      lb.states()[0].acquire(0L);
+      lb.states()[1].acquire(0L);
 
       assertThat(countPicks(lb, eps, 100)).containsExactly(100L, 0L);
     }
@@ -770,7 +770,7 @@ class StrategyDistributionTest {
       Endpoint[] eps = endpoints(6);
       DefaultLoadBalancer lb = lb(strategy, 42, eps);
       for (int i = 0; i < 6; i += 2) {
-        lb.states()[i].acquire();
+        lb.states()[i].acquire(0L);
       }
 
       long[] counts = countPicks(lb, eps, 30_000);

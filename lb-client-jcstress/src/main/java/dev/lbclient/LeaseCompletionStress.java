@@ -30,7 +30,7 @@ public final class LeaseCompletionStress {
     final Lease lease;
 
     Base() {
-      state.acquire();
+      state.acquire(0L);
       lease = new Lease(OWNER.outcomes(), state, 0L, true);
     }
 
