@@ -236,6 +236,13 @@ final class EndpointState implements EndpointStats {
     observe(Math.max(0L, latencyNanos), nowNanos, false);
   }
 
+  /** A cancelled call took at least {@code latencyNanos}: it may raise the estimate, never lower. */
+  void recordAtLeast(long latencyNanos, long nowNanos) {
+    if (latencyNanos > cost(nowNanos)) {
+      observe(latencyNanos, nowNanos, false);
+    }
+  }
+
   /** A failure never makes the endpoint look faster; see {@link #observe}. */
   void recordFailure(long latencyNanos, long nowNanos) {
     FAILURES.getAndAdd(this, 1L);

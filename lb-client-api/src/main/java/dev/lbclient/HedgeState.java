@@ -12,6 +12,8 @@ final class HedgeState implements Hedging {
   /** Each half of the latency window: a percentile covers the last 5 to 10 seconds. */
   static final long WINDOW_NANOS = 5_000_000_000L;
   static final long REFRESH_MILLIS = 100;
+  /** The allowance of later asks for a hedge, counted apart: this share of the budget. */
+  static final double LATER_ASKS_SHARE = 0.2;
 
   private final HedgingPolicy policy;
   private final Ticker ticker;
@@ -61,8 +63,11 @@ final class HedgeState implements Hedging {
   }
 
   @Override
-  public boolean tryHedge() {
-    boolean ok = budget.tryRetry();
+  public boolean tryHedge(int ask) {
+    if (ask < 1) {
+      throw new IllegalArgumentException("ask: " + ask + " (expected: >= 1)");
+    }
+    boolean ok = ask == 1 ? budget.tryRetry() : budget.tryRetryApart(LATER_ASKS_SHARE);
     (ok ? allowed : refused).increment();
     return ok;
   }

@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@link LoadBalancer#execute} with a {@link HedgingPolicy}: the call's attempts run on the
  * policy's executor while the calling thread waits for the first answer. After the delay, while no
- * answer came, attempts and the hedging budget remain, another attempt goes to an endpoint not
- * tried yet. The first success (or error classified as not a failure) wins; every other attempt's
+ * answer came and attempts remain, another attempt goes to an endpoint not tried yet if the hedging
+ * budget allows; if it does not, the call asks again later (at 4, 8, 16... delays: see {@link
+ * Hedging#tryHedge(int)}). The first success (or error classified as not a failure) wins; every other attempt's
  * lease is cancelled and its thread interrupted. A failure with no other attempt outstanding is
  * retried as {@link RetryExecutor} would (the retry policy's attempts and budget, counted apart
  * from hedges). Thread-safe; the state of one call lives in one {@link Race}.
@@ -66,6 +67,9 @@ final class HedgedExecutor {
     int hedges;
     int retried;
     boolean hedging = true;
+    /** Asks for the next hedge so far, and the time waited for it when the next ask comes. */
+    int asks;
+    long waitedNanos;
     Runnable timer = () -> {};
 
     Race(RequestContext context, EndpointCall<T, X> call) {
@@ -181,12 +185,22 @@ final class HedgedExecutor {
       if (delay < 0) {
         return;
       }
+      asks = 0;
+      waitedNanos = delay;
       timer = state.schedule(() -> done.add(HEDGE), delay);
     }
 
     /** The delay passed with no answer: a hedge to an endpoint not tried yet, if allowed. */
     private void hedge() {
       if (outstanding == 0 || !hedging) {
+        return;
+      }
+      // The budget first: a refused ask leaves the picker alone. A hedge it allows may still find
+      // every endpoint tried already, and that one allowance goes unused.
+      if (!state.tryHedge(++asks)) { // the budget is spent: ask again later
+        long next = Hedging.nextAskNanos(asks, waitedNanos);
+        timer = state.schedule(() -> done.add(HEDGE), next - waitedNanos);
+        waitedNanos = next;
         return;
       }
       Pick pick;
@@ -196,8 +210,7 @@ final class HedgedExecutor {
         hedging = false;
         return;
       }
-      // Every endpoint tried already, or the budget spent: no hedge, now or later in this call.
-      if (tried.contains(pick.endpoint()) || !state.tryHedge()) {
+      if (tried.contains(pick.endpoint())) { // every endpoint tried already: no hedge, ever
         pick.cancel();
         hedging = false;
         return;

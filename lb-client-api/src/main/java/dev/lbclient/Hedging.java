@@ -3,8 +3,8 @@ package dev.lbclient;
 /**
  * A load balancer's running hedging state (see {@link HedgingPolicy}), for integrations that send
  * their own hedges, as the OkHttp interceptor does: per call, {@link #onRequest()} once, {@link
- * #delayNanos()} for when to hedge, {@link #schedule} to be woken then, {@link #tryHedge()} before
- * each hedge, and {@link #recordLatency(long)} for each successful attempt. {@link
+ * #delayNanos()} for when to hedge, {@link #schedule} to be woken then, {@link #tryHedge(int)} before
+ * each hedge (and, when refused, again later), and {@link #recordLatency(long)} for each successful attempt. {@link
  * LoadBalancer#execute(EndpointCall)} does all of it itself.
  *
  * <p>Thread-safe; recording and budget checks take no lock and allocate nothing.
@@ -23,13 +23,36 @@ public interface Hedging {
    */
   long delayNanos();
 
-  /** Takes one hedge from the budget; false when the budget is spent. */
-  boolean tryHedge();
+  /**
+   * Takes one hedge from the budget; false when it is spent. {@code ask} is 1 when a call asks
+   * after its first delay, and 2, 3... when it asks again after a refusal: the integrations ask
+   * again once the call has waited 4 delays, then each time that wait doubles (8, 16...). First
+   * asks spend the budget; later asks spend an allowance of their own, a fifth of the budget
+   * counted apart. So the routine hedges a percentile delay makes cannot leave nothing for a call
+   * stuck far past it, as calls to a server that stopped answering are, and those calls cannot
+   * take the routine hedges' share either.
+   *
+   * @throws IllegalArgumentException if {@code ask} is below 1
+   */
+  boolean tryHedge(int ask);
 
-  /** Hedges the budget allowed so far: {@link #tryHedge()} calls that returned true. */
+  /**
+   * How long a call the budget refused at its {@code ask}-th ask, having waited {@code waitedNanos}
+   * since its last attempt began, waits in all before it asks again: 4 times the delay after the
+   * first ask, then twice the wait so far. Saturates at {@link Long#MAX_VALUE}.
+   */
+  static long nextAskNanos(int ask, long waitedNanos) {
+    long factor = ask == 1 ? 4 : 2;
+    return waitedNanos > Long.MAX_VALUE / factor ? Long.MAX_VALUE : waitedNanos * factor;
+  }
+
+  /** Hedges the budget allowed so far: {@link #tryHedge(int)} calls that returned true. */
   long hedgesAllowed();
 
-  /** Hedges the budget refused so far: {@link #tryHedge()} calls that returned false. */
+  /**
+   * Hedges the budget refused so far: {@link #tryHedge(int)} calls that returned false (a call that
+   * asks again is counted again).
+   */
   long hedgesRefused();
 
   /** Records the latency of one successful attempt, for the delay percentile. */

@@ -27,7 +27,11 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>budget</b> (default 5% of requests over 10 seconds, no reserve, as Finagle's backup
  *       requests): hedges are extra load, so a service that slows down because it is overloaded is
  *       not hedged into collapse. A budget of its own, apart from the retry budget: retries of
- *       failures keep theirs.
+ *       failures keep theirs. A call the budget refuses asks again once it has waited 4
+ *       delays, then 8, 16...; those later asks draw on an allowance of a fifth of the budget,
+ *       counted apart. The routine hedges of a p95 delay (about 5% of calls) use up the budget,
+ *       and a call stuck on a server that stopped answering still gets its hedge: at most 6% of
+ *       requests in all, by default.
  *   <li><b>executor</b>: where {@link LoadBalancer#execute(EndpointCall)} runs its attempts, as a
  *       synchronous call needs a thread per attempt; default a shared pool of at most {@value
  *       #DEFAULT_MAX_THREADS} daemon threads {@code lb-client-hedge-N} (when it is full a call

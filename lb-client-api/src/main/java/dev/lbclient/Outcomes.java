@@ -53,6 +53,8 @@ final class Outcomes {
       if (breaker != null) {
         breaker.releasePermission();
       }
+      long now = ticker.read();
+      state.recordAtLeast(Math.max(0, now - startNanos), now);
     } else {
       long now = ticker.read();
       long latency = Math.max(0, now - startNanos);

@@ -19,8 +19,10 @@ package dev.lbclient;
  * <p>The endpoint's in-flight count went up when this lease was created and goes down exactly once,
  * at the first of {@link #success()}, {@link #failure(Throwable)}, {@link #cancel()} or {@link
  * #close()}; later calls of any of them do nothing. The latency recorded is the time from the pick
- * to that first call, on the load balancer's ticker. A cancelled call records no latency and counts
- * neither as success nor as failure.
+ * to that first call, on the load balancer's ticker. A cancelled call counts neither as success nor
+ * as failure; its time counts only when longer than the endpoint's latency estimate, which it then
+ * raises (the call would have taken at least that long: a hedge that lost to a stalled server
+ * teaches the load balancer that much), and never lowers it.
  *
  * <p>Thread-safe: the methods may race from different threads; exactly one of them reports.
  */

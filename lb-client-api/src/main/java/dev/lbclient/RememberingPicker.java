@@ -2,6 +2,7 @@ package dev.lbclient;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -69,6 +70,38 @@ final class RememberingPicker extends Picker {
       return states[0];
     }
     return states[choose(nowNanos, why)];
+  }
+
+  /**
+   * For a retry or a hedge, which must avoid endpoints already tried (or any the caller refuses):
+   * two choices among the rest. The first pair is the remembered endpoint and the next in turn;
+   * the less loaded of a pair is offered, and when the caller refuses it, the other is compared
+   * with the next in turn, and so on. The memory is left alone: the endpoints refused are refused
+   * for this call only.
+   */
+  @Override
+  @Nullable EndpointState pick(RequestContext context, long nowNanos,
+      Predicate<EndpointState> take, RandomGenerator rng, @Nullable EndpointState refused) {
+    int n = states.length;
+    if (n == 1) {
+      return super.pick(context, nowNanos, take, rng, refused);
+    }
+    int base = base(RoundRobinStrategy.RoundRobinPicker.stripe());
+    int a = (int) SLOTS.getOpaque(slots, base + 1);
+    // The candidate carried over: the remembered one, unless the plain pick was refused there.
+    int kept = states[a] == refused ? -1 : a;
+    for (int offer = 0; offer < 2 * REDRAWS; offer++) {
+      int b = fresh(base, n);
+      if (b == kept || (refused != null && states[b] == refused)) {
+        b = fresh(base, n);
+      }
+      int best = kept < 0 || b == kept || load(b, nowNanos, 0) <= load(kept, nowNanos, 0) ? b : kept;
+      if (take.test(states[best])) {
+        return states[best];
+      }
+      kept = best == b ? kept : b;
+    }
+    return super.pick(context, nowNanos, take, rng, refused);
   }
 
   /** The index of the winner; updates this thread's stripe. */

@@ -17,6 +17,8 @@ final class RetryBudgetState implements RetryThrottle {
   private final AtomicLongArray seconds;
   private final AtomicLongArray requests;
   private final AtomicLongArray retries;
+  /** Retries counted apart ({@link #tryRetryApart}). */
+  private final AtomicLongArray apart;
 
   RetryBudgetState(RetryBudget budget, Ticker ticker) {
     this.budget = budget;
@@ -26,6 +28,7 @@ final class RetryBudgetState implements RetryThrottle {
     this.seconds = new AtomicLongArray(buckets);
     this.requests = new AtomicLongArray(buckets);
     this.retries = new AtomicLongArray(buckets);
+    this.apart = new AtomicLongArray(buckets);
     for (int i = 0; i < buckets; i++) {
       seconds.set(i, Long.MIN_VALUE);
     }
@@ -45,6 +48,19 @@ final class RetryBudgetState implements RetryThrottle {
 
   @Override
   public boolean tryRetry() {
+    return tryRetry(retries, 1.0);
+  }
+
+  /**
+   * Takes one retry from a second allowance of {@code share} x the budget, counted apart from the
+   * first: retries of one kind that must not wait for the other (hedges of calls stuck long past
+   * the delay) take it, and never use up the first.
+   */
+  boolean tryRetryApart(double share) {
+    return tryRetry(apart, share);
+  }
+
+  private boolean tryRetry(AtomicLongArray retries, double share) {
     if (budget.isUnlimited()) {
       return true;
     }
@@ -59,7 +75,7 @@ final class RetryBudgetState implements RetryThrottle {
         retrySum += retries.get(i);
       }
     }
-    if (retrySum + 1 > budget.ratio() * requestSum + reserve) {
+    if (retrySum + 1 > share * (budget.ratio() * requestSum + reserve)) {
       return false;
     }
     retries.incrementAndGet(current);
@@ -73,6 +89,7 @@ final class RetryBudgetState implements RetryThrottle {
     if (stamp != second && seconds.compareAndSet(i, stamp, second)) {
       requests.set(i, 0);
       retries.set(i, 0);
+      apart.set(i, 0);
     }
     return i;
   }

@@ -272,6 +272,55 @@ class HedgingTest {
     lb.close();
   }
 
+  @Test
+  void budgetRefusal_callAsksAgainAt4Delays_thenEachTimeItsWaitDoubles() throws Exception {
+    LoadBalancer lb = lb(policy().delay(Duration.ofMillis(10)).build(), THREE);
+    Hedging h = lb.hedging();
+    assertThat(h).isNotNull();
+    CountDownLatch hold = new CountDownLatch(1);
+    for (Endpoint e : lb.endpoints()) {
+      holds.put(e.address(), hold);
+    }
+    Future<String> result = executeAsync(lb); // request 1: the budget refuses every ask
+    awaitStarts(1);
+    long[] asks = {10, 40, 80, 160};
+    for (int i = 0; i < asks.length; i++) {
+      clock.setMillis(asks[i] - 1);
+      assertThat(h.hedgesRefused()).as("asks before %d ms", asks[i]).isEqualTo(i);
+      clock.setMillis(asks[i]);
+      assertThat(clock.awaitPending(1)).as("the next ask after " + asks[i] + " ms").isTrue();
+    }
+    assertThat(h.hedgesRefused()).isEqualTo(4);
+    assertThat(submitted).hasValue(1);
+    hold.countDown();
+    assertThat(result.get(10, TimeUnit.SECONDS)).startsWith("from 10.0.0.");
+    assertThat(called).hasSize(1);
+    assertThat(clock.pending()).as("the next ask was cancelled with the call").isZero();
+    assertThat(Hedging.nextAskNanos(1, 10)).isEqualTo(40);
+    assertThat(Hedging.nextAskNanos(2, 40)).isEqualTo(80);
+    assertThat(Hedging.nextAskNanos(3, Long.MAX_VALUE / 2 + 1)).isEqualTo(Long.MAX_VALUE);
+    lb.close();
+  }
+
+  @Test
+  void budget_laterAsksSpendAFifthOfIt_countedApartFromFirstAsks() {
+    // 10 per second over 1 s, no ratio: 10 hedges for first asks, 2 more for later asks.
+    HedgeState state = new HedgeState(policy().delay(Duration.ofMillis(10))
+        .budget(RetryBudget.of(0, 10, Duration.ofSeconds(1))).build(), clock, clock);
+    assertThat(state.tryHedge(2)).as("a later ask").isTrue();
+    for (int i = 0; i < 10; i++) {
+      assertThat(state.tryHedge(1)).as("first ask %d", i + 1).isTrue();
+    }
+    assertThat(state.tryHedge(1)).as("an 11th first ask").isFalse();
+    assertThat(state.tryHedge(3)).as("the second later ask").isTrue();
+    assertThat(state.tryHedge(2)).as("a third later ask").isFalse();
+    assertThat(state.hedgesAllowed()).isEqualTo(12);
+    assertThat(state.hedgesRefused()).isEqualTo(2);
+    assertThatThrownBy(() -> state.tryHedge(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ask: 0 (expected: >= 1)");
+  }
+
   /**
    * One call whose every attempt waits until the hedge decision is made: the clock passes the
    * delay, then the attempts are released. Returns how many attempts were sent (handed to the

@@ -86,7 +86,8 @@ class LeaseTest {
     assertThat(a.successes()).isEqualTo(first == Completion.SUCCESS ? 1 : 0);
     assertThat(a.failures())
         .isEqualTo(first == Completion.FAILURE || first == Completion.CLOSE ? 1 : 0);
-    assertThat(a.latencyEstimateNanos()).isEqualTo(first == Completion.CANCEL ? 0.0 : 5e6);
+    // A cancel's 5 ms count too: they raise the estimate of an endpoint measured never before.
+    assertThat(a.latencyEstimateNanos()).isEqualTo(5e6);
   }
 
   @Test
@@ -123,14 +124,23 @@ class LeaseTest {
   }
 
   @Test
-  void cancel_recordsNothing() {
-    Pick p = lb.pick();
+  void cancel_neitherSuccessNorFailure_itsTimeOnlyRaisesTheEstimate() {
+    Pick first = lb.pick();
+    now.addAndGet(10 * MS);
+    first.success();
+    assertThat(a.latencyEstimateNanos()).isEqualTo(10e6);
+
+    Pick slow = lb.pick();
     now.addAndGet(30 * MS);
+    slow.cancel(); // it would have taken at least 30 ms
+    assertThat(a.latencyEstimateNanos()).isEqualTo(30e6);
 
-    p.cancel();
+    Pick quick = lb.pick();
+    now.addAndGet(MS);
+    quick.cancel(); // 1 ms says nothing about how long it would have taken
+    assertThat(a.latencyEstimateNanos()).isEqualTo(30e6);
 
-    assertThat(a.latencyEstimateNanos()).isZero();
-    assertThat(a.successes()).isZero();
+    assertThat(a.successes()).isEqualTo(1);
     assertThat(a.failures()).isZero();
     assertThat(a.inFlight()).isZero();
   }

@@ -165,4 +165,45 @@ class RememberingPickerTest {
     assertThat(counts[1]).isBetween(850, 1150);
     assertThat(counts[2]).isBetween(7700, 8300);
   }
+  @Test
+  void avoidingTheRememberedOne_twoChoicesAmongTheRest_neverTheSlowOne_memoryKept() {
+    long now = 1_000 * MS;
+    EndpointState[] states = states(10);
+    states[0].recordSuccess(2 * MS, now); // the best: remembered
+    for (int i = 1; i < 10; i++) {
+      states[i].recordSuccess((i == 5 ? 500 : 20 + i) * MS, now);
+    }
+    for (long seed = 1; seed <= 10; seed++) {
+      RememberingPicker picker = picker(states, seed);
+      for (int k = 0; k < 20; k++) {
+        picker.pick(RequestContext.none(), now); // remembers endpoint 0
+      }
+      for (int k = 0; k < 40; k++) {
+        // A hedge or retry after a call to endpoint 0. Endpoint 5 is offered only if it is the
+        // less loaded of its pair, which it never is; a random endpoint would be it 1 time in 9.
+        EndpointState s = picker.pick(RequestContext.none(), now, e -> e != states[0],
+            Randoms.seeded(seed), null);
+        assertThat(s).isNotNull();
+        assertThat(indexOf(states, s)).as("seed %d pick %d", seed, k).isNotIn(0, 5);
+      }
+      assertThat(picker.pick(RequestContext.none(), now)).as("still remembered")
+          .isSameAs(states[0]);
+    }
+  }
+
+  @Test
+  void avoidingEveryEndpointButOne_findsIt() {
+    long now = 1_000 * MS;
+    EndpointState[] states = states(5);
+    for (int i = 0; i < 5; i++) {
+      states[i].recordSuccess((i + 1) * MS, now);
+    }
+    RememberingPicker picker = picker(states, 7);
+    for (int k = 0; k < 20; k++) {
+      assertThat(picker.pick(RequestContext.none(), now, e -> e == states[4],
+          Randoms.seeded(k), null)).isSameAs(states[4]);
+    }
+    assertThat(picker.pick(RequestContext.none(), now, e -> false, Randoms.seeded(1), null))
+        .isNull();
+  }
 }

@@ -43,6 +43,7 @@ final class VirtualClock implements Ticker, Sleeper, Timer {
   public synchronized Cancellable schedule(Runnable task, long delayNanos) {
     Task t = new Task(nanos.get() + Math.max(0, delayNanos), seq++, task);
     queue.add(t);
+    notifyAll();
     return () -> {
       synchronized (this) {
         t.cancelled = true;
@@ -59,6 +60,22 @@ final class VirtualClock implements Ticker, Sleeper, Timer {
   /** Timer tasks waiting, cancelled ones excluded. */
   synchronized int pending() {
     return queue.size();
+  }
+
+  /**
+   * Waits (on this clock's monitor, woken by each {@link #schedule}) until at least {@code n} timer
+   * tasks are pending, for another thread that schedules them; false after 10 s of real time.
+   */
+  synchronized boolean awaitPending(int n) throws InterruptedException {
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (queue.size() < n) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000L));
+    }
+    return true;
   }
 
   void advance(Duration d) {

@@ -50,10 +50,10 @@ record RunResult(
   /** A line for the console: the CSV figures plus fault-handling counts and wall time. */
   String summary() {
     return String.format(Locale.ROOT,
-        "%-20s %-40s req=%7d ok=%.4f p50=%8.2f p99=%8.2f p999=%8.2f ms | attempts=%d"
+        "%-20s %-40s req=%7d ok=%.4f p50=%8.2f p99=%8.2f p999=%8.2f max=%8.2f ms | attempts=%d"
             + " retries=%d noEndpoint=%d ejections=%d breakerOpens=%d panics=%d pickers=%d | %d ms",
         scenario, contender, requests, successRate(), percentileMillis(50),
-        percentileMillis(99), percentileMillis(99.9), attempts, retries, noEndpoint, ejections,
+        percentileMillis(99), percentileMillis(99.9), latencyMicros.getMaxValue() / 1000.0, attempts, retries, noEndpoint, ejections,
         breakerOpenings, panics, pickersBuilt, wallMillis)
         + (zones.isEmpty() ? "" : String.format(Locale.ROOT, " | crossZone=%.3f",
             crossZoneFraction(0, load.length, -1)));

@@ -278,14 +278,23 @@ final class SimRun implements Scenario.Cluster {
   private void scheduleHedge(Request r, Hedging hedging) {
     long delay = hedging.delayNanos();
     if (delay >= 0 && r.attempts < hedging.policy().maxAttempts()) {
-      schedule(clock.now() + delay, () -> hedge(r, hedging));
+      schedule(clock.now() + delay, () -> hedge(r, hedging, 1, delay));
     }
   }
 
-  /** The hedge delay passed: one more attempt, to an endpoint not tried yet, if allowed. */
-  private void hedge(Request r, Hedging hedging) {
+  /**
+   * The hedge delay passed ({@code waited} since the last attempt, at the {@code ask}-th ask): one
+   * more attempt, to an endpoint not tried yet, if the budget allows; else ask again later, when
+   * the library's integrations would.
+   */
+  private void hedge(Request r, Hedging hedging, int ask, long waited) {
     if (r.done || r.live.isEmpty()) {
       return; // answered, or between a failure and its retry
+    }
+    if (!hedging.tryHedge(ask)) {
+      long next = Hedging.nextAskNanos(ask, waited);
+      schedule(clock.now() + next - waited, () -> hedge(r, hedging, ask + 1, next));
+      return;
     }
     Pick pick;
     try {
@@ -293,7 +302,7 @@ final class SimRun implements Scenario.Cluster {
     } catch (NoEndpointAvailableException e) {
       return;
     }
-    if (r.tried.contains(pick.endpoint()) || !hedging.tryHedge()) {
+    if (r.tried.contains(pick.endpoint())) {
       pick.cancel();
       return;
     }

@@ -143,8 +143,8 @@ class LoadBalancerMetricsTest {
       h.onRequest();
     }
     // 5% of 20 requests: one hedge allowed, the next refused.
-    assertThat(h.tryHedge()).isTrue();
-    assertThat(h.tryHedge()).isFalse();
+    assertThat(h.tryHedge(1)).isTrue();
+    assertThat(h.tryHedge(1)).isFalse();
 
     assertThat(registry.get("lbclient.hedges").tags("service", "hedged", "result", "sent")
         .functionCounter().count()).isEqualTo(1);

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * (the interceptor sends an assigned clone there, once, without picking). The first attempt runs
  * on the calling thread; after the {@link Hedging#delayNanos() delay} without an answer a hedge,
  * to an endpoint not tried yet, is enqueued on the client's dispatcher, while attempts and the
- * hedging budget allow and the call's deadline has not passed. The first response wins; the other
+ * hedging budget allow and the call's deadline has not passed; a hedge the budget refuses is asked
+ * for again later (see {@link Hedging#tryHedge(int)}). The first response wins; the other
  * clones are cancelled, which counts their leases as cancelled. A failure with no attempt left
  * outstanding is retried as {@link BalancedCall} would (retry policy and budget). Every clone's
  * deadline is the caller's, and cancelling the caller's call cancels them all.
@@ -58,6 +59,9 @@ final class HedgedCall extends EventListener {
   private @Nullable Attempt winner;
   private boolean cancelled;
   private Runnable timer = () -> {};
+  /** Asks for the next hedge so far, and the time waited for it when the next ask comes. */
+  private int asks;
+  private long waitedNanos;
 
   HedgedCall(Interceptor.Chain chain, LoadBalancer lb, Hedging hedging, String host,
       Map<Call, Pick> assigned) {
@@ -166,6 +170,13 @@ final class HedgedCall extends EventListener {
       return;
     }
     long delay = hedging.delayNanos();
+    asks = 0;
+    waitedNanos = delay;
+    askAfter(delay);
+  }
+
+  /** Asks for a hedge after {@code delay}, unless that is past the call's deadline. */
+  private synchronized void askAfter(long delay) {
     if (delay < 0 || (hasDeadline && deadlineNanos - System.nanoTime() <= delay)) {
       return; // no delay known yet, or the hedge would start past the call's deadline
     }
@@ -180,14 +191,21 @@ final class HedgedCall extends EventListener {
           || (hasDeadline && deadlineNanos - System.nanoTime() <= 0)) {
         return;
       }
+      // The budget first: a refused ask leaves the picker alone (see HedgedExecutor).
+      if (!hedging.tryHedge(++asks)) { // the hedging budget is spent: ask again later
+        long next = Hedging.nextAskNanos(asks, waitedNanos);
+        askAfter(next - waitedNanos);
+        waitedNanos = next;
+        return;
+      }
       Pick pick;
       try {
         pick = lb.pick(context, tried);
       } catch (RuntimeException e) {
         return;
       }
-      if (tried.contains(pick.endpoint()) || !hedging.tryHedge()) {
-        pick.cancel(); // every endpoint tried already, or the hedging budget spent
+      if (tried.contains(pick.endpoint())) {
+        pick.cancel(); // every endpoint tried already
         return;
       }
       a = start(pick);

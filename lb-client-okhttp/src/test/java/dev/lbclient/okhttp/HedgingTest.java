@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lbclient.EndpointSource;
+import dev.lbclient.Hedging;
 import dev.lbclient.HedgingPolicy;
 import dev.lbclient.LoadBalancer;
 import dev.lbclient.RetryBudget;
@@ -67,7 +68,10 @@ class HedgingTest {
    * only cancellation touches); {@code execute} runs events on its thread as usual.
    */
   static final class ManualTimer extends ScheduledThreadPoolExecutor {
-    /** The hedge timers: tasks scheduled {@link #HEDGE_DELAY} or {@link #LONG_DELAY} ahead. */
+    /**
+     * The hedge timers: tasks scheduled {@link #HEDGE_DELAY} (or, asking again, 3 times it) or
+     * {@link #LONG_DELAY} ahead.
+     */
     final BlockingQueue<Runnable> due = new LinkedBlockingQueue<>();
 
     ManualTimer() {
@@ -77,7 +81,9 @@ class HedgingTest {
     @Override
     public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
       long nanos = unit.toNanos(delay);
-      if (nanos != HEDGE_DELAY.toNanos() && nanos != LONG_DELAY.toNanos()) {
+      // The first ask after one delay; a refused call's second ask 3 delays later (at 4 in all).
+      boolean hedgeTimer = nanos == HEDGE_DELAY.toNanos() || nanos == 3 * HEDGE_DELAY.toNanos();
+      if (!hedgeTimer && nanos != LONG_DELAY.toNanos()) {
         return super.schedule(task, delay, unit); // the load balancer's own timers
       }
       ScheduledFuture<?> handle = super.schedule(() -> { }, 1, TimeUnit.DAYS);
@@ -182,6 +188,29 @@ class HedgingTest {
     assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("200 slow");
     assertThat(requests).hasValue(1);
     assertThat(Fixtures.inFlight(lb)).isZero();
+  }
+
+  @Test
+  void get_firstAskRefused_askedAgainLater_fromTheSeparateAllowance_hedged() throws Exception {
+    // 5 per second over 1 s, no ratio: a budget of 5 hedges for first asks, and 1 (a fifth) for
+    // later asks, counted apart. Spend the 5 first, so this call's first ask is refused.
+    LoadBalancer lb = lb(hedging().budget(RetryBudget.of(0, 5, Duration.ofSeconds(1))).build());
+    Hedging h = lb.hedging();
+    assertThat(h).isNotNull();
+    for (int i = 0; i < 5; i++) {
+      assertThat(h.tryHedge(1)).isTrue();
+    }
+    OkHttpClient client = client(lb);
+    Future<String> result = callers.submit(() -> Fixtures.get(client, "http://orders/item"));
+    assertThat(firstArrived.await(10, TimeUnit.SECONDS)).isTrue();
+    timer.fireNext(); // first ask: refused
+    assertThat(requests).hasValue(1);
+    timer.fireNext(); // second ask, at 4 delays: the hedge goes out and answers
+    assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("200 fast");
+    assertThat(requests).hasValue(2);
+    assertThat(h.hedgesRefused()).isEqualTo(1);
+    assertThat(h.hedgesAllowed()).isEqualTo(6);
+    release.countDown();
   }
 
   @Test
