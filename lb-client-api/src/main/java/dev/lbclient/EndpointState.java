@@ -288,19 +288,6 @@ final class EndpointState implements EndpointStats {
     return cost * Math.exp(-elapsedMillis(current, tick(nowNanos)) / tauMillis);
   }
 
-  /**
-   * Peak-EWMA load: {@code cost x (inFlight + 1)}. An endpoint with no sample yet costs 0 when idle
-   * and {@link #UNMEASURED_PENALTY} + inFlight when busy, so a fresh pool spreads its first calls.
-   */
-  double peakEwmaLoad(long nowNanos) {
-    int n = inFlight;
-    double cost = cost(nowNanos);
-    if (cost == 0.0) {
-      return n == 0 ? 0.0 : UNMEASURED_PENALTY + n;
-    }
-    return cost * (n + 1);
-  }
-
   /** Keeps a load report the server sent for a call to this endpoint. */
   void report(LoadReport report, long nowNanos) {
     reported = ReportedLoad.next(reported, report, nowNanos);
@@ -354,9 +341,10 @@ final class EndpointState implements EndpointStats {
       java.util.stream.IntStream.range(0, 1024).mapToDouble(Math::log1p).toArray();
 
   /**
-   * A key that orders endpoints as {@link #peakEwmaLoad} does, at any one instant: ln(load) +
-   * tick(now) / tau, computed with a table lookup instead of an exp. Negative infinity for an idle
-   * endpoint with no sample yet (load 0).
+   * A key that orders endpoints by peak-EWMA load, {@code cost x (inFlight + 1)}, at any one
+   * instant: ln(load) + tick(now) / tau, computed with a table lookup instead of an exp. Negative
+   * infinity for an idle endpoint with no sample yet (load 0); with calls in flight but no sample,
+   * the load is {@link #UNMEASURED_PENALTY} + inFlight, so a fresh pool spreads its first calls.
    */
   double peakEwmaLoadKey(long nowNanos) {
     return loadKey(nowNanos, 0, false);

@@ -182,7 +182,7 @@ class EndpointStateTest {
 
   @Test
   void load_unmeasuredIdle() {
-    assertThat(state.peakEwmaLoad(1_000 * MS)).isZero();
+    assertThat(PeakEwma.load(state, 1_000 * MS)).isZero();
   }
 
   @Test
@@ -191,7 +191,8 @@ class EndpointStateTest {
     state.acquire(0L);
     state.acquire(0L);
 
-    assertThat(state.peakEwmaLoad(1_000 * MS)).isEqualTo(EndpointState.UNMEASURED_PENALTY + 3);
+    assertThat(PeakEwma.load(state, 1_000 * MS))
+        .isEqualTo(EndpointState.UNMEASURED_PENALTY + 3);
     assertThat(EndpointState.UNMEASURED_PENALTY).isEqualTo(1e12);
   }
 
@@ -201,9 +202,10 @@ class EndpointStateTest {
     state.acquire(0L);
     state.acquire(0L);
 
-    assertThat(state.peakEwmaLoad(1_000 * MS)).isEqualTo(20e6 * 3);
+    assertThat(PeakEwma.load(state, 1_000 * MS)).isEqualTo(20e6 * 3);
     double decayed = 20e6 * Math.exp(-5_000 / TAU_MS) * 3;
-    assertThat(state.peakEwmaLoad(6_000 * MS)).isCloseTo(decayed, within(floatTolerance(decayed)));
+    assertThat(PeakEwma.load(state, 6_000 * MS))
+        .isCloseTo(decayed, within(floatTolerance(decayed)));
   }
 
   @Test

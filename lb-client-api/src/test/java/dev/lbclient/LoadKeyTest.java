@@ -17,8 +17,8 @@ class LoadKeyTest {
       EndpointState a = randomState(random, "10.0.0.1");
       EndpointState b = randomState(random, "10.0.0.2");
       long now = (2_000 + random.nextInt(60_000)) * MS;
-      double loadA = a.peakEwmaLoad(now);
-      double loadB = b.peakEwmaLoad(now);
+      double loadA = PeakEwma.load(a, now);
+      double loadB = PeakEwma.load(b, now);
       double keyA = a.peakEwmaLoadKey(now);
       double keyB = b.peakEwmaLoadKey(now);
       if (loadA == loadB) {
