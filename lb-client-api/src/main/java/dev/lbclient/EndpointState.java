@@ -337,8 +337,10 @@ final class EndpointState implements EndpointStats {
   }
 
   /** ln(1 + n) for n below the table's size. */
-  private static final double[] LN_1P =
+  /** ln(1 + i) for i below 1024: in-flight factors, and silences in ms (ln s = LN_1P[s - 1]). */
+  static final double[] LN_1P =
       java.util.stream.IntStream.range(0, 1024).mapToDouble(Math::log1p).toArray();
+  private static final double LN_1E6 = Math.log(1e6);
 
   /**
    * A key that orders endpoints by peak-EWMA load, {@code cost x (inFlight + 1)}, at any one
@@ -363,7 +365,8 @@ final class EndpointState implements EndpointStats {
     }
     int silent = stallAware ? silentMillis(nowNanos) : 0;
     if (silent > 0) {
-      key = Math.max(key, Math.log(silent * 1e6) + timeTerm(nowNanos));
+      double ln = silent <= LN_1P.length ? LN_1E6 + LN_1P[silent - 1] : Math.log(silent * 1e6);
+      key = Math.max(key, ln + timeTerm(nowNanos));
     }
     return key + (n < LN_1P.length ? LN_1P[n] : Math.log1p(n));
   }

@@ -121,7 +121,8 @@ final class RememberingPicker extends Picker {
     double lb = load(b, nowNanos, 0);
     int winner = lb <= la ? b : a;
     int loser = winner == b ? a : b;
-    int keep = load(winner, nowNanos, 1) <= (winner == b ? la : lb) ? winner : loser;
+    int keep = oneMore(winner, winner == b ? lb : la, nowNanos) <= (winner == b ? la : lb)
+        ? winner : loser;
     if (keep != a) {
       SLOTS.setOpaque(slots, base + 1, keep);
     }
@@ -148,6 +149,20 @@ final class RememberingPicker extends Picker {
       return b;
     }
     return StrategyImpl.search(ends, rng.nextLong(ends[n - 1]));
+  }
+
+  /**
+   * {@link #load} of endpoint {@code i} with one more call, from {@code load} just computed without
+   * it: one table step for the in-flight factor instead of a second key (an endpoint without a
+   * sample yet, whose key is not a product, gets the second key).
+   */
+  private double oneMore(int i, double load, long nowNanos) {
+    EndpointState s = states[i];
+    int n = s.inFlight();
+    if (n + 1 >= EndpointState.LN_1P.length || s.latencyEstimateNanos() == 0) {
+      return load(i, nowNanos, 1);
+    }
+    return load + EndpointState.LN_1P[n + 1] - EndpointState.LN_1P[n];
   }
 
   /** Stall-aware peak-EWMA load key per unit of weight, with {@code extra} more calls. */
