@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -129,6 +130,8 @@ final class SocketBackends implements AutoCloseable {
     final AtomicLong served = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong received = new AtomicLong();
+    /** Requests {@link JsqOracle} sent here that have not arrived yet. */
+    final AtomicInteger arriving = new AtomicInteger();
     /** Until this System.nanoTime() no response leaves: the server accepts, then stalls. */
     private volatile long stallUntilNanos = System.nanoTime();
     // Guarded by this.
@@ -195,6 +198,11 @@ final class SocketBackends implements AutoCloseable {
       return utilization;
     }
 
+    /** Requests held (in service or queued) or on their way from the oracle. */
+    synchronized int outstanding() {
+      return busy + queue.size() + arriving.get();
+    }
+
     synchronized boolean isIdle() {
       return busy == 0 && queue.isEmpty();
     }
@@ -206,7 +214,11 @@ final class SocketBackends implements AutoCloseable {
       received.incrementAndGet();
       Job job = new Job(exchange, System.nanoTime(), tracker.begin());
       long serviceNanos;
+      boolean fromOracle = exchange.getRequestHeaders().containsKey(JsqOracle.HEADER);
       synchronized (this) {
+        if (fromOracle) {
+          arriving.decrementAndGet(); // counted as held from here on
+        }
         if (busy >= spec.slots()) {
           queue.addLast(job);
           return;

@@ -53,6 +53,7 @@ import org.jspecify.annotations.Nullable;
 public final class SocketLab {
   static final String CSV = "lab-sockets.csv";
   static final String DIRECT = "direct";
+  static final String ORACLE = "oracle.jsq";
   static final String DEFAULT = Contender.DEFAULT;
   static final String HAPROXY_LEASTCONN = "haproxy.leastconn";
   /** The clients' whole-call timeout; backends drop requests queued longer than this. */
@@ -67,7 +68,7 @@ public final class SocketLab {
       "lbclient.leastTime", "lbclient.powerOfTwoChoices" + Contender.HEDGED,
       "lbclient.weightedByLoadReports",
       "haproxy.leastconn", "haproxy.roundrobin",
-      "nginx.least_conn", "nginx.roundrobin");
+      "nginx.least_conn", "nginx.roundrobin", ORACLE);
 
   private SocketLab() {}
 
@@ -272,6 +273,11 @@ public final class SocketLab {
       HttpUrl url;
       if (target.equals(DIRECT)) {
         url = HttpUrl.get("http://127.0.0.1:" + direct.port() + "/work");
+      } else if (target.equals(ORACLE)) {
+        client = base.newBuilder()
+            .addInterceptor(new JsqOracle(servers.subList(0, scenario.pool.size())))
+            .build();
+        url = HttpUrl.get("http://" + SERVICE + "/work");
       } else if (target.startsWith("lbclient.")) {
         boolean hedged = target.endsWith(Contender.HEDGED);
         LoadBalancer.Builder b = LoadBalancer.builder(SERVICE)

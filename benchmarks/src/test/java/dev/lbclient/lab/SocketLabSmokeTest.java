@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,25 @@ class SocketLabSmokeTest {
     List<String> lines = smoke(targets);
     assertRows(lines, targets);
     assertPng(dir.resolve("lab-sockets-cdf-slow-node.png"));
+  }
+
+  @Test
+  void oracle_spreadsOverEveryBackend_andCountsWhatArrived() throws Exception {
+    List<SocketLab.Row> rows = SocketLab.run("--smoke", "--targets", SocketLab.ORACLE,
+        "--out", dir.toString());
+    assertThat(rows).hasSize(1);
+    SocketLab.Row row = rows.get(0);
+    assertThat(row.target()).isEqualTo(SocketLab.ORACLE);
+    // Shortest queue first: every backend of the pool serves, the slow b0 (whose calls stay ten
+    // times longer) less than the others on average.
+    long[] served = row.served();
+    assertThat(served).hasSize(5);
+    assertThat(Arrays.stream(served).min().orElse(0)).as(Arrays.toString(served)).isPositive();
+    long others = served[1] + served[2] + served[3] + served[4];
+    assertThat(served[0] * 4).as("b0 x 4 against the other four, %s", Arrays.toString(served))
+        .isLessThan(others);
+    assertRows(Files.readAllLines(dir.resolve(SocketLab.CSV), StandardCharsets.UTF_8),
+        List.of(SocketLab.ORACLE));
   }
 
   @Test
