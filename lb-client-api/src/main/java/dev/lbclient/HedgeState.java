@@ -26,6 +26,7 @@ final class HedgeState implements Hedging {
   private final AtomicLong cachedAt;
   private final LongAdder allowed = new LongAdder();
   private final LongAdder refused = new LongAdder();
+  private final LongAdder won = new LongAdder();
 
   HedgeState(HedgingPolicy policy, Ticker ticker, Timer timer) {
     this.policy = policy;
@@ -80,6 +81,16 @@ final class HedgeState implements Hedging {
   @Override
   public long hedgesRefused() {
     return refused.sum();
+  }
+
+  @Override
+  public void onHedgeWon() {
+    won.increment();
+  }
+
+  @Override
+  public long hedgesWon() {
+    return won.sum();
   }
 
   @Override

@@ -114,6 +114,9 @@ final class HedgedExecutor {
           outstanding--;
           if (a.error == null) {
             state.recordLatency(a.latencyNanos);
+            if (a.hedge) {
+              state.onHedgeWon();
+            }
             a.pick.success();
             cancelAll(a);
             return a.result;
@@ -220,6 +223,7 @@ final class HedgedExecutor {
         hedging = false;
         return;
       }
+      attempts.get(attempts.size() - 1).hedge = true;
       hedges++;
       scheduleHedge();
     }
@@ -243,6 +247,8 @@ final class HedgedExecutor {
     @Nullable T result;
     @Nullable Throwable error;
     long latencyNanos;
+    /** Sent as a hedge (not the first attempt, nor a retry). */
+    boolean hedge;
     private @Nullable Thread runner;
     private boolean cancelled;
     private boolean finished;

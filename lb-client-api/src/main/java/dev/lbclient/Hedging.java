@@ -3,8 +3,9 @@ package dev.lbclient;
 /**
  * A load balancer's running hedging state (see {@link HedgingPolicy}), for integrations that send
  * their own hedges, as the OkHttp interceptor does: per call, {@link #onRequest()} once, {@link
- * #delayNanos()} for when to hedge, {@link #schedule} to be woken then, {@link #tryHedge(int)} before
- * each hedge (and, when refused, again later), and {@link #recordLatency(long)} for each successful attempt. {@link
+ * #delayNanos()} for when to hedge, {@link #schedule} to be woken then, {@link #tryHedge(int)}
+ * before each hedge (and, when refused, again later), {@link #recordLatency(long)} for each
+ * successful attempt and {@link #onHedgeWon()} when a hedge answered first. {@link
  * LoadBalancer#execute(EndpointCall)} does all of it itself.
  *
  * <p>Thread-safe; recording and budget checks take no lock and allocate nothing.
@@ -54,6 +55,15 @@ public interface Hedging {
    * asks again is counted again).
    */
   long hedgesRefused();
+
+  /** Counts a call that a hedge won: an attempt sent as a hedge answered first. */
+  void onHedgeWon();
+
+  /**
+   * Calls hedges won so far ({@link #onHedgeWon()}): beside {@link #hedgesAllowed()}, how often a
+   * hedge was worth its cost. Few wins for many hedges say the delay is too short.
+   */
+  long hedgesWon();
 
   /** Records the latency of one successful attempt, for the delay percentile. */
   void recordLatency(long nanos);

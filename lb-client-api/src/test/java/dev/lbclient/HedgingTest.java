@@ -128,6 +128,10 @@ class HedgingTest {
     attempts.shutdown();
     assertThat(attempts.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     assertThat(interrupted).as("the loser's thread was interrupted").containsExactly(primary);
+    Hedging h = lb.hedging();
+    assertThat(h).isNotNull();
+    assertThat(h.hedgesAllowed()).isEqualTo(1);
+    assertThat(h.hedgesWon()).isEqualTo(1);
     lb.close();
   }
 
@@ -209,6 +213,9 @@ class HedgingTest {
     assertThat(lb.execute(this::call)).startsWith("from ");
     assertThat(called).hasSize(1);
     assertThat(clock.pending()).as("the hedge timer was cancelled").isZero();
+    Hedging h = lb.hedging();
+    assertThat(h).isNotNull();
+    assertThat(h.hedgesWon()).isZero();
     lb.close();
   }
 

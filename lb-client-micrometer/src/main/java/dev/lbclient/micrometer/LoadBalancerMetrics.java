@@ -142,6 +142,10 @@ public final class LoadBalancerMetrics implements LoadBalancerListener {
               Hedging::hedgesRefused)
           .tags(tags.and("result", "refused")).description("Hedges the budget refused")
           .register(registry));
+      serviceMeters.add(FunctionCounter.builder("lbclient.hedges", hedging,
+              Hedging::hedgesWon)
+          .tags(tags.and("result", "won")).description("Calls a hedge answered first")
+          .register(registry));
     }
   }
 

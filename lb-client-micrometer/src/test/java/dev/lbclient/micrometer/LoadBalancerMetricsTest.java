@@ -145,10 +145,13 @@ class LoadBalancerMetricsTest {
     // 5% of 20 requests: one hedge allowed, the next refused.
     assertThat(h.tryHedge(1)).isTrue();
     assertThat(h.tryHedge(1)).isFalse();
+    h.onHedgeWon();
 
     assertThat(registry.get("lbclient.hedges").tags("service", "hedged", "result", "sent")
         .functionCounter().count()).isEqualTo(1);
     assertThat(registry.get("lbclient.hedges").tags("service", "hedged", "result", "refused")
+        .functionCounter().count()).isEqualTo(1);
+    assertThat(registry.get("lbclient.hedges").tags("service", "hedged", "result", "won")
         .functionCounter().count()).isEqualTo(1);
     assertThat(registry.find("lbclient.hedges").tags("service", "plain").meters()).isEmpty();
     plain.close();

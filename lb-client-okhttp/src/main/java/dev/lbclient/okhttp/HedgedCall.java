@@ -94,6 +94,8 @@ final class HedgedCall extends EventListener {
     final Pick pick;
     final long startNanos = System.nanoTime();
     @Nullable Response response;
+    /** Sent as a hedge (not the first attempt, nor a retry); under the call's lock. */
+    boolean hedge;
 
     Attempt(Call call, Pick pick) {
       this.call = call;
@@ -209,6 +211,7 @@ final class HedgedCall extends EventListener {
         return;
       }
       a = start(pick);
+      a.hedge = true;
       log.debug("{}: hedging {} {} on {} (attempt {})", host, chain.request().method(),
           chain.request().url().redact(), pick.endpoint().address(), attempts.size());
       scheduleHedge();
@@ -244,6 +247,9 @@ final class HedgedCall extends EventListener {
       winner = a;
       a.response = response;
       hedging.recordLatency(System.nanoTime() - a.startNanos);
+      if (a.hedge) {
+        hedging.onHedgeWon();
+      }
       losers = new ArrayList<>(attempts);
       losers.remove(a);
       for (Attempt loser : losers) {

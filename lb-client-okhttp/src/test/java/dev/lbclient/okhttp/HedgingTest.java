@@ -175,6 +175,9 @@ class HedgingTest {
     assertThat(sum(lb, false)).isEqualTo(1);
     assertThat(sum(lb, true)).as("the loser counts as cancelled").isZero();
     assertThat(Fixtures.inFlight(lb)).isZero();
+    Hedging h = lb.hedging();
+    assertThat(h).isNotNull();
+    assertThat(h.hedgesWon()).isEqualTo(1);
   }
 
   @Test
@@ -210,6 +213,7 @@ class HedgingTest {
     assertThat(requests).hasValue(2);
     assertThat(h.hedgesRefused()).isEqualTo(1);
     assertThat(h.hedgesAllowed()).isEqualTo(6);
+    assertThat(h.hedgesWon()).isEqualTo(1);
     release.countDown();
   }
 
