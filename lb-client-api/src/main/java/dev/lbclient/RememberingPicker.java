@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
  * stall-aware peak-EWMA load per unit of weight ({@link EndpointState#loadKey}) wins, with one
  * exception: when both have as many calls in flight, the fresh one wins unless the remembered one
  * is less loaded by more than a factor 1.5 ({@link #TOLERANCE}; a tie goes to the fresh one too,
- * so an idle pool is served in turn, or by weight). Then the picker remembers whichever of the two is
- * less loaded once the winner carries this call: the winner if it stays below the loser, else the
- * loser.
+ * so an idle pool is served in turn, or by weight). Then the picker remembers whichever of the
+ * two is less loaded once the winner carries this call: the winner if it stays below the loser,
+ * else the loser.
  *
  * <p>Why: with one fast server among slow ones, two fresh random candidates are usually both slow,
  * while a remembered best is one of the two on every pick (Mitzenmacher, Prabhakar and Shah: one
