@@ -43,7 +43,9 @@ class ExplanationTest {
         assertThat(why.strategy()).isEqualTo("powerOfTwoChoices");
         assertThat(why.decision()).matches("compared 10\\.0\\.0\\.\\d:80 \\(load [0-9.]+ ms, "
             + "remembered\\) with 10\\.0\\.0\\.\\d:80 \\(load [0-9.]+ ms, next in turn\\); took the "
-            + "(lower|fresh one on a tie); remembers 10\\.0\\.0\\.\\d:80"
+            + "(lower|fresh one on a tie|remembered one, lower by more than 1\\.5x"
+            + "|fresh one, within 1\\.5x with as many calls in flight); "
+            + "remembers 10\\.0\\.0\\.\\d:80"
             + "|the remembered 10\\.0\\.0\\.\\d:80 is also next in turn");
         if (why.decision().contains("10.0.0.1:80 (load 40.000 ms,")) {
           assertThat(pick.endpoint().address()).isNotEqualTo("10.0.0.1:80");

@@ -135,6 +135,70 @@ class RememberingPickerTest {
   }
 
   @Test
+  void nearlyAlikeEndpoints_withAsManyCallsInFlight_areServedInTurn() {
+    long now = 1_000 * MS;
+    EndpointState[] states = states(4);
+    for (int i = 0; i < 4; i++) {
+      states[i].recordSuccess((20 + 2 * i) * MS, now); // 20, 22, 24, 26 ms: within 1.5x
+    }
+    for (long seed = 1; seed <= 10; seed++) {
+      RememberingPicker picker = picker(states, seed);
+      int[] counts = new int[4];
+      int previous = -1;
+      for (int k = 0; k < 400; k++) {
+        int i = indexOf(states, picker.pick(RequestContext.none(), now));
+        if (previous >= 0) {
+          assertThat(i).as("seed %d, pick %d", seed, k).isEqualTo((previous + 1) % 4);
+        }
+        previous = i;
+        counts[i]++;
+      }
+      // An exact comparison would keep the 20 ms one (remembered as soon as it is a candidate)
+      // on nearly every pick; within the tolerance the fresh one wins, and the turn is kept.
+      assertThat(counts).as("seed %d", seed).containsExactly(100, 100, 100, 100);
+    }
+  }
+
+  @Test
+  void rememberedEndpoint_winsOnlyWhenLessLoadedByMoreThanTheTolerance() {
+    long now = 1_000 * MS;
+    for (long seed = 1; seed <= 10; seed++) {
+      // 10 ms remembered against 14 ms fresh (1.4x): the fresh one; against 16 ms (1.6x): the
+      // remembered one. Both idle.
+      assertThat(firstPick(seed, 10, 14, now)).as("seed %d, 1.4x", seed).isEqualTo("fresh");
+      assertThat(firstPick(seed, 10, 16, now)).as("seed %d, 1.6x", seed).isEqualTo("remembered");
+    }
+  }
+
+  /** The first pick of a new two-endpoint picker whose remembered and fresh candidates idle. */
+  private static String firstPick(long seed, int rememberedMs, int freshMs, long now) {
+    EndpointState[] states = states(2);
+    // Which one this seed remembers first: on an idle unmeasured pool the fresh one wins.
+    int fresh = indexOf(states, picker(states, seed).pick(RequestContext.none(), now));
+    states[1 - fresh].recordSuccess(rememberedMs * MS, now);
+    states[fresh].recordSuccess(freshMs * MS, now);
+    return picker(states, seed).pick(RequestContext.none(), now) == states[fresh]
+        ? "fresh" : "remembered";
+  }
+
+  @Test
+  void unequalCallsInFlight_areComparedExactly() {
+    long now = 1_000 * MS;
+    for (long seed = 1; seed <= 10; seed++) {
+      EndpointState[] states = states(2);
+      // Which one this seed remembers first: on an idle unmeasured pool the fresh one wins.
+      int fresh = indexOf(states, picker(states, seed).pick(RequestContext.none(), now));
+      EndpointState remembered = states[1 - fresh];
+      remembered.recordSuccess(10 * MS, now);
+      remembered.acquire(now); // one call in flight: load 10 ms x 2
+      states[fresh].recordSuccess(25 * MS, now); // idle: load 25 ms, within 1.5x of 20 ms
+      // Were the tolerance applied across unequal in-flight counts, the fresh one would win.
+      assertThat(picker(states, seed).pick(RequestContext.none(), now))
+          .as("seed %d", seed).isSameAs(remembered);
+    }
+  }
+
+  @Test
   void silence_isTheTimeSinceTheLaterOfBusyStartAndLastAnswer() {
     EndpointState s = states(1)[0];
     assertThat(s.silentMillis(5_000 * MS)).isZero();
