@@ -89,11 +89,11 @@ final class RememberingPicker extends Picker {
   }
 
   /**
-   * For a retry or a hedge, which must avoid endpoints already tried (or any the caller refuses):
-   * two choices among the rest. The first pair is the remembered endpoint and the next in turn;
-   * the less loaded of a pair is offered, and when the caller refuses it, the other is compared
-   * with the next in turn, and so on. The memory is left alone: the endpoints refused are refused
-   * for this call only.
+   * With a caller that may refuse endpoints (not ready, tried already by a retry or a hedge): the
+   * usual choice first, memory included; if the caller refuses it, two choices among the rest. The
+   * pair is then the remembered endpoint, unless refused, and the next in turn; the less loaded of
+   * a pair is offered, and when the caller refuses it too, the other is compared with the next in
+   * turn, and so on. Endpoints refused here stay out of the memory.
    */
   @Override
   @Nullable EndpointState pick(RequestContext context, long nowNanos,
@@ -102,16 +102,25 @@ final class RememberingPicker extends Picker {
     if (n == 1) {
       return super.pick(context, nowNanos, take, rng, refused);
     }
+    int first = choose(nowNanos, null);
+    if (states[first] != refused && take.test(states[first])) {
+      return states[first];
+    }
     int base = base(RoundRobinStrategy.RoundRobinPicker.stripe());
     int a = (int) SLOTS.getOpaque(slots, base + 1);
-    // The candidate carried over: the remembered one, unless the plain pick was refused there.
-    int kept = states[a] == refused ? -1 : a;
+    int kept = a == first || states[a] == refused ? -1 : a;
+    if (kept < 0) { // the memory is out too: the pairs are two in turn
+      kept = fresh(base, n);
+      if (kept == first || states[kept] == refused) {
+        kept = fresh(base, n);
+      }
+    }
     for (int offer = 0; offer < 2 * REDRAWS; offer++) {
       int b = fresh(base, n);
-      if (b == kept || (refused != null && states[b] == refused)) {
+      if (b == kept || b == first || states[b] == refused) {
         b = fresh(base, n);
       }
-      int best = kept < 0 || b == kept || load(b, nowNanos, 0) <= load(kept, nowNanos, 0) ? b : kept;
+      int best = b == kept || load(b, nowNanos, 0) <= load(kept, nowNanos, 0) ? b : kept;
       if (take.test(states[best])) {
         return states[best];
       }
