@@ -41,8 +41,15 @@ public interface Hedging {
    * How long a call the budget refused at its {@code ask}-th ask, having waited {@code waitedNanos}
    * since its last attempt began, waits in all before it asks again: 4 times the delay after the
    * first ask, then twice the wait so far. Saturates at {@link Long#MAX_VALUE}.
+   *
+   * @throws IllegalArgumentException if {@code ask} is below 1 or {@code waitedNanos} negative
    */
   static long nextAskNanos(int ask, long waitedNanos) {
+    if (ask < 1 || waitedNanos < 0) {
+      throw new IllegalArgumentException(ask < 1
+          ? "ask: " + ask + " (expected: >= 1)"
+          : "waitedNanos: " + waitedNanos + " (expected: >= 0)");
+    }
     long factor = ask == 1 ? 4 : 2;
     return waitedNanos > Long.MAX_VALUE / factor ? Long.MAX_VALUE : waitedNanos * factor;
   }

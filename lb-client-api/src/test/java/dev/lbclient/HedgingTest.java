@@ -93,6 +93,19 @@ class HedgingTest {
     return callers.submit(() -> lb.execute(this::call));
   }
 
+  private static Hedging hedging(LoadBalancer lb) {
+    Hedging h = lb.hedging();
+    assertThat(h).as("the load balancer's hedging state").isNotNull();
+    return h;
+  }
+
+  /** Makes every endpoint's attempt wait on {@code hold}. */
+  private void holdAll(LoadBalancer lb, CountDownLatch hold) {
+    for (Endpoint e : lb.endpoints()) {
+      holds.put(e.address(), hold);
+    }
+  }
+
   private static long sum(LoadBalancer lb, String what) {
     return lb.stats().stream().mapToLong(s -> switch (what) {
       case "successes" -> s.successes();
@@ -128,8 +141,7 @@ class HedgingTest {
     attempts.shutdown();
     assertThat(attempts.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     assertThat(interrupted).as("the loser's thread was interrupted").containsExactly(primary);
-    Hedging h = lb.hedging();
-    assertThat(h).isNotNull();
+    Hedging h = hedging(lb);
     assertThat(h.hedgesAllowed()).isEqualTo(1);
     assertThat(h.hedgesWon()).isEqualTo(1);
     lb.close();
@@ -213,8 +225,7 @@ class HedgingTest {
     assertThat(lb.execute(this::call)).startsWith("from ");
     assertThat(called).hasSize(1);
     assertThat(clock.pending()).as("the hedge timer was cancelled").isZero();
-    Hedging h = lb.hedging();
-    assertThat(h).isNotNull();
+    Hedging h = hedging(lb);
     assertThat(h.hedgesWon()).isZero();
     lb.close();
   }
@@ -272,8 +283,7 @@ class HedgingTest {
     // Request 21: 2 > 5% of 21, refused.
     assertThat(slowCall(lb)).isEqualTo(1);
     assertThat(sum(lb, "inFlight")).isZero();
-    Hedging h = lb.hedging();
-    assertThat(h).isNotNull();
+    Hedging h = hedging(lb);
     assertThat(h.hedgesAllowed()).isEqualTo(1);
     assertThat(h.hedgesRefused()).isEqualTo(2);
     lb.close();
@@ -282,12 +292,9 @@ class HedgingTest {
   @Test
   void budgetRefusal_callAsksAgainAt4Delays_thenEachTimeItsWaitDoubles() throws Exception {
     LoadBalancer lb = lb(policy().delay(Duration.ofMillis(10)).build(), THREE);
-    Hedging h = lb.hedging();
-    assertThat(h).isNotNull();
+    Hedging h = hedging(lb);
     CountDownLatch hold = new CountDownLatch(1);
-    for (Endpoint e : lb.endpoints()) {
-      holds.put(e.address(), hold);
-    }
+    holdAll(lb, hold);
     Future<String> result = executeAsync(lb); // request 1: the budget refuses every ask
     awaitStarts(1);
     long[] asks = {10, 40, 80, 160};
@@ -306,6 +313,12 @@ class HedgingTest {
     assertThat(Hedging.nextAskNanos(1, 10)).isEqualTo(40);
     assertThat(Hedging.nextAskNanos(2, 40)).isEqualTo(80);
     assertThat(Hedging.nextAskNanos(3, Long.MAX_VALUE / 2 + 1)).isEqualTo(Long.MAX_VALUE);
+    assertThatThrownBy(() -> Hedging.nextAskNanos(0, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ask: 0 (expected: >= 1)");
+    assertThatThrownBy(() -> Hedging.nextAskNanos(1, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("waitedNanos: -1 (expected: >= 0)");
     lb.close();
   }
 
@@ -337,9 +350,7 @@ class HedgingTest {
     int before = submitted.get();
     starts.drainPermits();
     CountDownLatch hold = new CountDownLatch(1);
-    for (Endpoint e : lb.endpoints()) {
-      holds.put(e.address(), hold);
-    }
+    holdAll(lb, hold);
     Future<String> result = executeAsync(lb);
     awaitStarts(1);
     clock.advanceMillis(10);
@@ -354,8 +365,7 @@ class HedgingTest {
   @Test
   void delayPercentile_followsRecentLatencies_fallsBackBeforeEnoughSamples() {
     LoadBalancer lb = lb(policy().delayPercentile(95).delay(Duration.ofMillis(50)).build(), THREE);
-    Hedging h = lb.hedging();
-    assertThat(h).isNotNull();
+    Hedging h = hedging(lb);
     assertThat(h.delayNanos()).as("too few samples: the fixed delay").isEqualTo(50_000_000L);
     for (int i = 0; i < 95; i++) {
       h.recordLatency(Duration.ofMillis(10).toNanos());
